@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { type HeartbeatMessage, heartbeatSchema } from '../shared/heartbeat.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import { required } from './lib/config.ts';
+import { httpRoute, json, jsonBody } from './lib/http.ts';
+import { enqueue } from './lib/queue.ts';
+import { authenticate } from './stores/api-key-store.ts';
+
+const queueUrl = required('HEARTBEATS_QUEUE_URL');
+
+export const handler = httpRoute(async (event) => {
+  const key = await authenticate(event, 'ingest');
+  const heartbeat = parseOrThrow(heartbeatSchema, jsonBody(event));
+  const message: HeartbeatMessage = {
+    id: randomUUID(),
+    org: key.org,
+    received_at: new Date().toISOString(),
+    heartbeat,
+  };
+  await enqueue(queueUrl, message);
+  return json(202, { id: message.id });
+});

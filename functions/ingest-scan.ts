@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { normalizeScanReport, type ScanMessage, scanUploadSchema } from '../shared/scan-report.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import { required } from './lib/config.ts';
+import { httpRoute, json, jsonBody } from './lib/http.ts';
+import { enqueue } from './lib/queue.ts';
+import { authenticate } from './stores/api-key-store.ts';
+
+const queueUrl = required('SCANS_QUEUE_URL');
+
+export const handler = httpRoute(async (event) => {
+  const key = await authenticate(event, 'ci');
+  const { report, ...upload } = parseOrThrow(scanUploadSchema, jsonBody(event));
+  const findings = normalizeScanReport(upload.tool, report);
+  const message: ScanMessage = {
+    id: randomUUID(),
+    org: key.org,
+    received_at: new Date().toISOString(),
+    ...upload,
+    findings,
+  };
+  await enqueue(queueUrl, message);
+  return json(202, { id: message.id, findings: findings.length });
+});

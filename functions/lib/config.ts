@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Settings from the environment, validated once at cold start so a misdeployment fails loudly. */
+const environmentSchema = z.object({
+  TABLE_NAME: z.string().min(1).default('muster'),
+  HEARTBEATS_QUEUE_URL: z.url().optional(),
+  SCANS_QUEUE_URL: z.url().optional(),
+  /** An unchanged heartbeat refreshes last_seen at most this often per instance. */
+  LAST_SEEN_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(600),
+  /** Heartbeats are expected this often; an instance is stale after three missed ones. */
+  HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** How long an API key record is trusted from memory, which bounds how late a revocation bites. */
+  KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(30),
+  SUMMARY_FROM: z.string().default('muster@example.com'),
+  DASHBOARD_URL: z.string().default(''),
+});
+
+export type Config = z.infer<typeof environmentSchema>;
+
+export const config: Config = environmentSchema.parse(process.env);
+
+export function required<K extends keyof Config>(name: K): NonNullable<Config[K]> {
+  const value = config[name];
+  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
+  return value as NonNullable<Config[K]>;
+}

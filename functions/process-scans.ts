@@ -1,0 +1,7 @@
+import { scanMessageSchema } from '../shared/scan-report.ts';
+import { sqsConsumer } from './lib/sqs-consumer.ts';
+import { recordScan } from './stores/scan-store.ts';
+
+export const handler = sqsConsumer(async (record) => {
+  await recordScan(scanMessageSchema.parse(JSON.parse(record.body)));
+});

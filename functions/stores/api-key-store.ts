@@ -1,0 +1,130 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type ApiKeyRecord,
+  authorize,
+  bearerKey,
+  generateApiKey,
+  hashApiKey,
+  type Scope,
+} from '../../shared/api-keys.ts';
+import {
+  type ApiKeyItem,
+  apiKeyItem,
+  apiKeyKey,
+  organizationKeysPartition,
+} from '../../shared/entities/api-key.ts';
+import { organizationItem } from '../../shared/entities/organization.ts';
+import { config } from '../lib/config.ts';
+import { documents } from '../lib/dynamodb.ts';
+import { type HttpEvent, header } from '../lib/http.ts';
+
+/** Key records by hash, trusted for KEY_CACHE_SECONDS: most requests then cost no read at all. */
+const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+
+/** last_used_at is written at most this often per key, so authentication stays a read. */
+const lastUsedIntervalMs = 60 * 60 * 1000;
+
+async function findKey(hash: string): Promise<ApiKeyRecord | undefined> {
+  const now = Date.now();
+  const cached = cache.get(hash);
+  if (cached && cached.until > now) return cached.record;
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: config.TABLE_NAME, Key: apiKeyKey(hash) }),
+  );
+  const record = Item as ApiKeyItem | undefined;
+  cache.set(hash, { record, until: now + config.KEY_CACHE_SECONDS * 1000 });
+  return record;
+}
+
+async function recordUse(record: ApiKeyRecord): Promise<void> {
+  const now = new Date();
+  const threshold = new Date(now.getTime() - lastUsedIntervalMs).toISOString();
+  if (record.last_used_at && record.last_used_at > threshold) return;
+  record.last_used_at = now.toISOString();
+  await documents
+    .send(
+      new UpdateCommand({
+        TableName: config.TABLE_NAME,
+        Key: apiKeyKey(record.hash),
+        UpdateExpression: 'SET last_used_at = :now',
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :threshold)',
+        ExpressionAttributeValues: { ':now': record.last_used_at, ':threshold': threshold },
+      }),
+    )
+    .catch((error: Error) => {
+      if (error.name !== 'ConditionalCheckFailedException') throw error;
+    });
+}
+
+/** The key of a request, checked against the scope its route needs (401 or 403 otherwise). */
+export async function authenticate(event: HttpEvent, scope: Scope): Promise<ApiKeyRecord> {
+  const key = bearerKey(header(event, 'authorization'));
+  const record = authorize(await findKey(hashApiKey(key)), scope);
+  await recordUse(record);
+  return record;
+}
+
+export interface CreatedApiKey {
+  key: string;
+  record: ApiKeyRecord;
+}
+
+export async function createApiKey(org: string, scope: Scope, now = new Date()): Promise<CreatedApiKey> {
+  const { key, prefix, hash } = generateApiKey();
+  const record: ApiKeyRecord = { hash, prefix, org, scope, created_at: now.toISOString() };
+  await documents
+    .send(
+      new PutCommand({
+        TableName: config.TABLE_NAME,
+        Item: organizationItem(org, record.created_at),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    )
+    .catch((error: Error) => {
+      if (error.name !== 'ConditionalCheckFailedException') throw error;
+    });
+  await documents.send(
+    new PutCommand({
+      TableName: config.TABLE_NAME,
+      Item: apiKeyItem(record),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  return { key, record };
+}
+
+export async function listApiKeys(org: string): Promise<ApiKeyRecord[]> {
+  const records: ApiKeyRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: config.TABLE_NAME,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': organizationKeysPartition(org) },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    records.push(...((page.Items ?? []) as ApiKeyItem[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return records;
+}
+
+/** Revokes the organization's key with this prefix; false when it has none. */
+export async function revokeApiKey(org: string, prefix: string, now = new Date()): Promise<boolean> {
+  const key = (await listApiKeys(org)).find((record) => record.prefix === prefix);
+  if (!key) return false;
+  await documents.send(
+    new UpdateCommand({
+      TableName: config.TABLE_NAME,
+      Key: apiKeyKey(key.hash),
+      UpdateExpression: 'SET revoked_at = if_not_exists(revoked_at, :now)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':now': now.toISOString() },
+    }),
+  );
+  return true;
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { apiThrottle, type RouteDefinition, routes } from '../../shared/resources.ts';
+import { invoke } from './handlers.ts';
+
+/** API Gateway refuses larger payloads itself; the functions enforce their own, smaller limit. */
+const apiGatewayMaxPayloadBytes = 10 * 1024 * 1024;
+
+const textContentType = /^(text\/|application\/(json|[a-z0-9.+-]+\+json|xml|x-www-form-urlencoded)\b)/i;
+
+interface MatchedRoute {
+  route: RouteDefinition;
+  pathParameters: Record<string, string>;
+}
+
+function matchRoute(method: string, path: string): MatchedRoute | undefined {
+  const segments = path.split('/');
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const template = route.path.split('/');
+    if (template.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    const matches = template.every((part, index) => {
+      const segment = segments[index]!;
+      const parameter = /^\{(\w+)\}$/.exec(part);
+      if (!parameter) return part === segment;
+      if (segment === '') return false;
+      pathParameters[parameter[1]!] = decodeURIComponent(segment);
+      return true;
+    });
+    if (matches) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+/** A token bucket with API Gateway's stage throttling settings. */
+class Throttle {
+  private tokens: number = apiThrottle.burstLimit;
+  private refilledAt = Date.now();
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(
+      apiThrottle.burstLimit,
+      this.tokens + ((now - this.refilledAt) / 1000) * apiThrottle.rateLimit,
+    );
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > apiGatewayMaxPayloadBytes) {
+        resolve(undefined);
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function toEvent(
+  request: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  matched: MatchedRoute,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  const contentType = headers['content-type'] ?? '';
+  const isText = body.length === 0 || contentType === '' || textContentType.test(contentType);
+  const now = new Date();
+  const routeKey = `${matched.route.method} ${matched.route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
+    pathParameters: Object.keys(matched.pathParameters).length > 0 ? matched.pathParameters : undefined,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length === 0 ? undefined : isText ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+}
+
+function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const body = result.body ?? '';
+  response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+  response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+const apiGatewayError = (statusCode: number, message: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message }),
+});
+
+export interface Gateway {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the HTTP API on loopback the way API Gateway does: it matches the routes of the shared
+ * definition, throttles, turns each request into a payload format 2.0 event and the function's result
+ * into the response. `extraRoutes` serves local-only control endpoints.
+ */
+export async function startGateway(
+  port: number,
+  extraRoutes: Record<string, () => Promise<unknown>> = {},
+): Promise<Gateway> {
+  const throttle = new Throttle();
+  const server = createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const method = request.method ?? 'GET';
+      const control = extraRoutes[`${method} ${url.pathname}`];
+      if (control) {
+        send(response, { statusCode: 200, body: JSON.stringify(await control()) });
+        return;
+      }
+      const matched = matchRoute(method, url.pathname);
+      if (!matched) {
+        send(response, apiGatewayError(404, 'Not Found'));
+        return;
+      }
+      if (!throttle.take()) {
+        send(response, apiGatewayError(429, 'Too Many Requests'));
+        return;
+      }
+      const body = await readBody(request);
+      if (!body) {
+        send(response, apiGatewayError(413, 'Request Entity Too Large'));
+        return;
+      }
+      const result = await invoke<APIGatewayProxyStructuredResultV2>(
+        matched.route.function,
+        toEvent(request, url, body, matched),
+      );
+      send(response, result);
+    } catch (error) {
+      console.error('local gateway: function failed', error);
+      send(response, apiGatewayError(500, 'Internal Server Error'));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,105 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deadLetterQueueName, queues, schedules, table } from '../../shared/resources.ts';
+import { useLocalAws } from './aws-environment.ts';
+import { type Gateway, startGateway } from './gateway.ts';
+import { provisionQueues, provisionTable, type QueueUrls } from './provision.ts';
+import { QueuePoller } from './queue-poller.ts';
+import { LocalScheduler } from './scheduler.ts';
+import { type LocalServers, startLocalServers } from './servers.ts';
+
+/** The addresses a running local stack writes to `<data dir>/endpoints.json` for the CLI and tools. */
+export interface Endpoints {
+  api: string;
+  dynamodb: string;
+  sqs: string;
+  s3: string;
+  ses: string;
+  table: string;
+  queues: Record<string, string>;
+}
+
+export interface LocalStack {
+  endpoints: Endpoints;
+  queueUrls: QueueUrls;
+  gateway: Gateway;
+  scheduler: LocalScheduler;
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /** Where state persists; in memory when absent. */
+  dataDir?: string;
+  /** HTTP port of the API; the local AWS servers take the three ports after it. 0 picks free ports. */
+  port: number;
+  /** Shorter visibility timeouts let tests watch retries and redrive without waiting minutes. */
+  visibilityTimeoutSeconds?: number;
+  /** Consumers poll their queues unless false (tests may deliver batches themselves). */
+  pollQueues?: boolean;
+}
+
+/** Sets the environment each function reads, the same variables the CDK stack sets in AWS. */
+function setFunctionEnvironment(queueUrls: QueueUrls): void {
+  process.env.TABLE_NAME = table.name;
+  for (const queue of Object.values(queues)) process.env[queue.urlEnv] = queueUrls[queue.name].url;
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { dataDir, port } = options;
+  const servers: LocalServers = await startLocalServers({
+    dataDir,
+    ports: port === 0 ? {} : { dynamodb: port + 1, sqs: port + 2, ses: port + 3 },
+  });
+  useLocalAws(servers);
+  await provisionTable(servers.dynamodb);
+  const queueUrls = await provisionQueues(servers.sqs);
+  setFunctionEnvironment(queueUrls);
+
+  const scheduler = new LocalScheduler(schedules);
+  const gateway = await startGateway(port, {
+    'POST /_local/schedules/weekly-summary': () => scheduler.fire('weekly-summary'),
+  });
+  const pollers = Object.values(queues).map(
+    (queue) =>
+      new QueuePoller({
+        queue,
+        url: queueUrls[queue.name].url,
+        arn: queueUrls[queue.name].arn,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      }),
+  );
+  if (options.pollQueues !== false) for (const poller of pollers) poller.start();
+  scheduler.start();
+
+  const endpoints: Endpoints = {
+    api: gateway.url,
+    dynamodb: servers.dynamodb,
+    sqs: servers.sqs,
+    s3: servers.s3,
+    ses: servers.ses,
+    table: table.name,
+    queues: Object.fromEntries(
+      Object.values(queues).flatMap((queue) => [
+        [queue.name, queueUrls[queue.name].url],
+        [deadLetterQueueName(queue.name), queueUrls[queue.name].deadLetterUrl],
+      ]),
+    ),
+  };
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+  }
+  return {
+    endpoints,
+    queueUrls,
+    gateway,
+    scheduler,
+    async stop() {
+      scheduler.stop();
+      await gateway.close();
+      await Promise.all(pollers.map((poller) => poller.stop()));
+      await servers.stop();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { deadLetterQueueName, type QueueName, queues, table } from '../../shared/resources.ts';
+import { localQueueArn, localQueueUrl } from './aws-environment.ts';
+
+/** Creates the table from the shared definition unless it exists (data survives restarts). */
+export async function provisionTable(dynamodbEndpoint: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint: dynamodbEndpoint });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table.name }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const keyAttributes = [
+    table.partitionKey,
+    table.sortKey,
+    ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
+  const attributeDefinitions: AttributeDefinition[] = keyAttributes.map((name) => ({
+    AttributeName: name,
+    AttributeType: 'S',
+  }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: table.name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: attributeDefinitions,
+      KeySchema: [
+        { AttributeName: table.partitionKey, KeyType: 'HASH' },
+        { AttributeName: table.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: table.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+  client.destroy();
+}
+
+export type QueueUrls = Record<QueueName, { url: string; deadLetterUrl: string; arn: string }>;
+
+/** Creates each queue with its dead-letter queue and redrive policy (CreateQueue is idempotent). */
+export async function provisionQueues(sqsEndpoint: string): Promise<QueueUrls> {
+  const client = new SQSClient({ endpoint: sqsEndpoint });
+  const urls = {} as QueueUrls;
+  for (const queue of Object.values(queues)) {
+    const deadLetterName = deadLetterQueueName(queue.name);
+    await client.send(
+      new CreateQueueCommand({
+        QueueName: deadLetterName,
+        Attributes: { MessageRetentionPeriod: '1209600' },
+      }),
+    );
+    await client.send(
+      new CreateQueueCommand({
+        QueueName: queue.name,
+        Attributes: {
+          VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: localQueueArn(deadLetterName),
+            maxReceiveCount: queue.maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    urls[queue.name] = {
+      url: localQueueUrl(sqsEndpoint, queue.name),
+      deadLetterUrl: localQueueUrl(sqsEndpoint, deadLetterName),
+      arn: localQueueArn(queue.name),
+    };
+  }
+  client.destroy();
+  return urls;
+}

@@ -1,0 +1,62 @@
+/**
+ * Errors that carry their meaning to the client. Each maps to one HTTP status in one place
+ * (functions/lib/http.ts); anything else is an internal fault and is never shown to the client.
+ */
+export abstract class MusterError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** Extra response headers, such as Retry-After. */
+  readonly headers: Record<string, string> = {};
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends MusterError {
+  readonly status = 400;
+  readonly code = 'invalid_request';
+
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+export class UnauthorizedError extends MusterError {
+  readonly status = 401;
+  readonly code = 'unauthorized';
+}
+
+export class ForbiddenError extends MusterError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
+export class NotFoundError extends MusterError {
+  readonly status = 404;
+  readonly code = 'not_found';
+}
+
+export class PayloadTooLargeError extends MusterError {
+  readonly status = 413;
+  readonly code = 'payload_too_large';
+}
+
+export class UnsupportedMediaTypeError extends MusterError {
+  readonly status = 415;
+  readonly code = 'unsupported_media_type';
+}
+
+export class RateLimitedError extends MusterError {
+  readonly status = 429;
+  readonly code = 'rate_limited';
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.headers['retry-after'] = String(retryAfterSeconds);
+  }
+}

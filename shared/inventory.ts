@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { ecosystemOf } from './ecosystem.ts';
+import type { Classification } from './entities/app-environment.ts';
+import type { DependencyState } from './entities/dependency.ts';
+import type { InstanceItem } from './entities/instance.ts';
+import type { Heartbeat } from './heartbeat.ts';
+
+/** An instance's dependencies as they are stored: classified, and marked when the app was started. */
+export function dependencyStates(heartbeat: Heartbeat): DependencyState[] {
+  const started = new Set(heartbeat.started_apps ?? []);
+  return heartbeat.deps
+    .map((dependency) => ({
+      name: dependency.name,
+      version: dependency.version,
+      ecosystem: ecosystemOf(dependency.name),
+      started: started.has(dependency.name),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function reportedClassification(heartbeat: Heartbeat): Classification {
+  return {
+    internet_facing: heartbeat.internet_facing ?? false,
+    handles_pii: heartbeat.handles_pii ?? false,
+    urls: heartbeat.urls ?? [],
+  };
+}
+
+/**
+ * A digest of everything a heartbeat says about an instance except when it was sent. Equal digests
+ * mean nothing needs rewriting, which is what keeps a steady fleet's heartbeats cheap.
+ */
+export function inventoryHash(heartbeat: Heartbeat): string {
+  const canonical = JSON.stringify([
+    dependencyStates(heartbeat).map((d) => [d.name, d.version, d.started]),
+    [heartbeat.runtime?.elixir, heartbeat.runtime?.otp, heartbeat.runtime?.erts],
+    [heartbeat.release?.name, heartbeat.release?.version],
+    heartbeat.git_sha,
+    heartbeat.host,
+    reportedClassification(heartbeat),
+    Object.entries(heartbeat.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)),
+  ]);
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+export interface DependencyDiff {
+  /** New dependencies and those whose version or started flag changed. */
+  upserts: DependencyState[];
+  /** Names no longer loaded. */
+  removals: string[];
+}
+
+export function diffDependencies(previous: DependencyState[], next: DependencyState[]): DependencyDiff {
+  const before = new Map(previous.map((dependency) => [dependency.name, dependency]));
+  const upserts = next.filter((dependency) => {
+    const old = before.get(dependency.name);
+    return !old || old.version !== dependency.version || old.started !== dependency.started;
+  });
+  const nextNames = new Set(next.map((dependency) => dependency.name));
+  const removals = previous.map((dependency) => dependency.name).filter((name) => !nextNames.has(name));
+  return { upserts, removals };
+}
+
+export type HeartbeatPlan =
+  /** The instance already holds this heartbeat or a newer one: nothing to do. */
+  | { kind: 'ignore' }
+  /** Same inventory, last_seen recent enough: nothing to write. */
+  | { kind: 'coalesce' }
+  /** Same inventory: only last_seen and sent_at move. */
+  | { kind: 'touch' }
+  /** New instance or changed inventory: write what changed. */
+  | { kind: 'write' };
+
+export interface PlanInput {
+  head: Pick<InstanceItem, 'sent_at' | 'last_seen' | 'inventory_hash'> | undefined;
+  sentAt: string;
+  hash: string;
+  receivedAt: string;
+  /** last_seen is written at most once per this many seconds per instance. */
+  lastSeenIntervalSeconds: number;
+}
+
+export function planHeartbeat({
+  head,
+  sentAt,
+  hash,
+  receivedAt,
+  lastSeenIntervalSeconds,
+}: PlanInput): HeartbeatPlan {
+  if (!head?.sent_at || head.inventory_hash === undefined) return { kind: 'write' };
+  if (Date.parse(head.sent_at) >= Date.parse(sentAt)) return { kind: 'ignore' };
+  if (head.inventory_hash !== hash) return { kind: 'write' };
+  const sinceLastSeen = Date.parse(receivedAt) - Date.parse(head.last_seen ?? head.sent_at);
+  return sinceLastSeen < lastSeenIntervalSeconds * 1000 ? { kind: 'coalesce' } : { kind: 'touch' };
+}

@@ -1,0 +1,151 @@
+/**
+ * The one description of Muster's resources. The CDK stack builds AWS resources from it and the local
+ * mode builds the same table, queues, routes and schedule on the local servers, so the two cannot drift.
+ */
+
+export const table = {
+  name: 'muster',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expires_at',
+  indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+} as const;
+
+export type QueueName = 'heartbeats' | 'scans';
+
+export interface QueueDefinition {
+  name: QueueName;
+  /** Environment variable through which producers and consumers learn the queue URL. */
+  urlEnv: string;
+  /** Exceeds the consumer's timeout so that a message is not redelivered while it is still being handled. */
+  visibilityTimeoutSeconds: number;
+  /** Deliveries before a message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  consumer: FunctionName;
+}
+
+export const queues: Record<QueueName, QueueDefinition> = {
+  heartbeats: {
+    name: 'heartbeats',
+    urlEnv: 'HEARTBEATS_QUEUE_URL',
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    batchSize: 25,
+    maxBatchingWindowSeconds: 2,
+    consumer: 'process-heartbeats',
+  },
+  scans: {
+    name: 'scans',
+    urlEnv: 'SCANS_QUEUE_URL',
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 2,
+    consumer: 'process-scans',
+  },
+};
+
+export const deadLetterQueueName = (queue: QueueName): string => `${queue}-dlq`;
+
+export type FunctionName =
+  | 'health'
+  | 'ingest-heartbeat'
+  | 'ingest-scan'
+  | 'lookup'
+  | 'process-heartbeats'
+  | 'process-scans'
+  | 'weekly-summary';
+
+export interface FunctionDefinition {
+  name: FunctionName;
+  /** Source file under functions/, exporting `handler`. */
+  entry: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** What the function touches; the stack grants exactly this and nothing else. */
+  table?: 'read' | 'read-write';
+  sendsTo?: QueueName[];
+  sendsEmail?: boolean;
+}
+
+export const functions: Record<FunctionName, FunctionDefinition> = {
+  health: { name: 'health', entry: 'functions/health.ts', memoryMb: 128, timeoutSeconds: 3 },
+  'ingest-heartbeat': {
+    name: 'ingest-heartbeat',
+    entry: 'functions/ingest-heartbeat.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    // Read-write: the key's last-used time is recorded on use.
+    table: 'read-write',
+    sendsTo: ['heartbeats'],
+  },
+  'ingest-scan': {
+    name: 'ingest-scan',
+    entry: 'functions/ingest-scan.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    table: 'read-write',
+    sendsTo: ['scans'],
+  },
+  lookup: {
+    name: 'lookup',
+    entry: 'functions/lookup.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    table: 'read-write',
+  },
+  'process-heartbeats': {
+    name: 'process-heartbeats',
+    entry: 'functions/process-heartbeats.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    table: 'read-write',
+  },
+  'process-scans': {
+    name: 'process-scans',
+    entry: 'functions/process-scans.ts',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    table: 'read-write',
+  },
+  'weekly-summary': {
+    name: 'weekly-summary',
+    entry: 'functions/weekly-summary.ts',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    table: 'read',
+    sendsEmail: true,
+  },
+};
+
+export interface RouteDefinition {
+  method: 'GET' | 'POST';
+  path: string;
+  function: FunctionName;
+}
+
+export const routes: RouteDefinition[] = [
+  { method: 'GET', path: '/health', function: 'health' },
+  { method: 'POST', path: '/v1/heartbeat', function: 'ingest-heartbeat' },
+  { method: 'POST', path: '/v1/scans', function: 'ingest-scan' },
+  { method: 'GET', path: '/v1/lookup', function: 'lookup' },
+];
+
+/** Request throttling of the HTTP API; a burst above it is answered 429 by API Gateway itself. */
+export const apiThrottle = { rateLimit: 200, burstLimit: 400 } as const;
+
+/** Largest request body an ingest route accepts, checked before parsing. */
+export const maxBodyBytes = 1024 * 1024;
+
+export interface ScheduleDefinition {
+  name: string;
+  function: FunctionName;
+  /** Fields of an EventBridge Scheduler cron expression, in UTC. */
+  cron: { minute: number; hour: number; weekDay: 'MON' | 'TUE' | 'WED' | 'THU' | 'FRI' | 'SAT' | 'SUN' };
+}
+
+export const schedules: ScheduleDefinition[] = [
+  { name: 'weekly-summary', function: 'weekly-summary', cron: { minute: 0, hour: 8, weekDay: 'MON' } },
+];
