@@ -17,7 +17,7 @@ export interface QueueDefinition {
   name: QueueName;
   /** Environment variable through which producers and consumers learn the queue URL. */
   urlEnv: string;
-  /** Exceeds the consumer's timeout so that a message is not redelivered while it is still being handled. */
+  /** Six times the consumer's timeout, as AWS advises, so a message is not redelivered while in hand. */
   visibilityTimeoutSeconds: number;
   /** Deliveries before a message moves to the dead-letter queue. */
   maxReceiveCount: number;
@@ -100,14 +100,14 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     name: 'process-heartbeats',
     entry: 'functions/process-heartbeats.ts',
     memoryMb: 512,
-    timeoutSeconds: 60,
+    timeoutSeconds: 30,
     table: 'read-write',
   },
   'process-scans': {
     name: 'process-scans',
     entry: 'functions/process-scans.ts',
     memoryMb: 256,
-    timeoutSeconds: 60,
+    timeoutSeconds: 30,
     table: 'read-write',
   },
   'weekly-summary': {

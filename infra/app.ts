@@ -1,0 +1,11 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { MusterStack } from './muster-stack.ts';
+
+const app = new App();
+new MusterStack(app, 'Muster', {
+  summaryFrom: app.node.tryGetContext('summaryFrom') ?? 'muster@example.com',
+  dashboardUrl: app.node.tryGetContext('dashboardUrl'),
+  description: 'Muster: runtime inventory of Elixir apps and their vulnerable dependencies',
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

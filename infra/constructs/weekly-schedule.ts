@@ -1,0 +1,32 @@
+import { type CfnElement, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import type { ScheduleDefinition } from '../../shared/resources.ts';
+import type { MusterFunction } from './muster-function.ts';
+
+/** An EventBridge Scheduler schedule that invokes its function on the definition's weekly cron. */
+export class WeeklySchedule extends Construct {
+  constructor(scope: Construct, id: string, definition: ScheduleDefinition, target: MusterFunction) {
+    super(scope, id);
+    const { minute, hour, weekDay } = definition.cron;
+    const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+    new Schedule(this, 'Schedule', {
+      description: `Muster ${definition.name}`,
+      schedule: ScheduleExpression.cron({
+        minute: String(minute),
+        hour: String(hour),
+        weekDay,
+        timeZone: TimeZone.ETC_UTC,
+      }),
+      target: new LambdaInvoke(target.function, { input: ScheduleTargetInput.fromObject({}), role }),
+    });
+    const functionId = Stack.of(this).getLogicalId(target.function.node.defaultChild as CfnElement);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
+      reason:
+        'The schedule may invoke only its one function; the :* suffix stands for that function’s versions.',
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import { type FunctionName, functions, queues, schedules } from '../shared/resources.ts';
+import { MusterHttpApi } from './constructs/http-api.ts';
+import { InventoryTable } from './constructs/inventory-table.ts';
+import { MessageQueue } from './constructs/message-queue.ts';
+import { MusterFunction } from './constructs/muster-function.ts';
+import { WeeklySchedule } from './constructs/weekly-schedule.ts';
+
+export interface MusterStackProps extends StackProps {
+  /** Sender of the weekly summary; SES sends a verification email to it on deploy. */
+  summaryFrom: string;
+  /** Linked from the weekly summary. */
+  dashboardUrl?: string;
+}
+
+/**
+ * Muster on AWS, in the order a heartbeat travels: the HTTP API and its ingest functions, the queues
+ * and their consumers, the inventory table, the lookup, and the weekly summary.
+ */
+export class MusterStack extends Stack {
+  constructor(scope: Construct, id: string, props: MusterStackProps) {
+    super(scope, id, props);
+
+    const { table } = new InventoryTable(this, 'Inventory');
+    const handlers = Object.fromEntries(
+      Object.values(functions).map((definition) => [
+        definition.name,
+        new MusterFunction(this, pascal(definition.name), {
+          definition,
+          environment: {
+            TABLE_NAME: table.tableName,
+            SUMMARY_FROM: props.summaryFrom,
+            DASHBOARD_URL: props.dashboardUrl ?? '',
+          },
+        }),
+      ]),
+    ) as Record<FunctionName, MusterFunction>;
+
+    const api = new MusterHttpApi(this, 'Http', handlers);
+
+    const messageQueues = Object.values(queues).map((definition) => ({
+      definition,
+      queue: new MessageQueue(
+        this,
+        `${pascal(definition.name)}Queue`,
+        definition,
+        handlers[definition.consumer],
+      ),
+    }));
+
+    for (const definition of Object.values(functions)) {
+      const handler = handlers[definition.name];
+      if (definition.table) handler.useTable(table, definition.table);
+      for (const { definition: queueDefinition, queue } of messageQueues) {
+        if (!definition.sendsTo?.includes(queueDefinition.name)) continue;
+        queue.queue.grantSendMessages(handler.function);
+        handler.function.addEnvironment(queueDefinition.urlEnv, queue.queue.queueUrl);
+      }
+      if (definition.sendsEmail) handler.sendEmailFrom(props.summaryFrom);
+    }
+
+    new EmailIdentity(this, 'SummarySender', { identity: Identity.email(props.summaryFrom) });
+
+    for (const schedule of schedules) {
+      new WeeklySchedule(this, `${pascal(schedule.name)}Schedule`, schedule, handlers[schedule.function]);
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    for (const { definition, queue } of messageQueues) {
+      new CfnOutput(this, `${pascal(definition.name)}DeadLetterQueueUrl`, {
+        value: queue.deadLetterQueue.queueUrl,
+      });
+    }
+  }
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+}
