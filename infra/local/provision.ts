@@ -51,12 +51,16 @@ export async function provisionTable(dynamodbEndpoint: string): Promise<void> {
 
 export type QueueUrls = Record<QueueName, { url: string; deadLetterUrl: string; arn: string }>;
 
-/** Creates each queue with its dead-letter queue and redrive policy (CreateQueue is idempotent). */
-export async function provisionQueues(sqsEndpoint: string): Promise<QueueUrls> {
+/**
+ * Creates each queue with its dead-letter queue and redrive policy (CreateQueue is idempotent).
+ * A suffix gives a test file queues of its own on shared servers.
+ */
+export async function provisionQueues(sqsEndpoint: string, suffix = ''): Promise<QueueUrls> {
   const client = new SQSClient({ endpoint: sqsEndpoint });
   const urls = {} as QueueUrls;
   for (const queue of Object.values(queues)) {
-    const deadLetterName = deadLetterQueueName(queue.name);
+    const name = `${queue.name}${suffix}`;
+    const deadLetterName = `${deadLetterQueueName(queue.name)}${suffix}`;
     await client.send(
       new CreateQueueCommand({
         QueueName: deadLetterName,
@@ -65,7 +69,7 @@ export async function provisionQueues(sqsEndpoint: string): Promise<QueueUrls> {
     );
     await client.send(
       new CreateQueueCommand({
-        QueueName: queue.name,
+        QueueName: name,
         Attributes: {
           VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
           RedrivePolicy: JSON.stringify({
@@ -76,9 +80,9 @@ export async function provisionQueues(sqsEndpoint: string): Promise<QueueUrls> {
       }),
     );
     urls[queue.name] = {
-      url: localQueueUrl(sqsEndpoint, queue.name),
+      url: localQueueUrl(sqsEndpoint, name),
       deadLetterUrl: localQueueUrl(sqsEndpoint, deadLetterName),
-      arn: localQueueArn(queue.name),
+      arn: localQueueArn(name),
     };
   }
   client.destroy();

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 
@@ -23,6 +23,12 @@ export interface LocalServerOptions {
 }
 
 const host = '127.0.0.1';
+
+// aws-ses-v2-local is CommonJS with its server as `exports.default`; requiring it reads the same in
+// Node's loader and in the test runner's, which disagree on how to import such a default.
+const { default: startSes } = createRequire(import.meta.url)(
+  'aws-ses-v2-local',
+) as typeof import('aws-ses-v2-local');
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,8 +57,7 @@ export async function startLocalServers({
     logger: false,
     dataDir: dataDir ? join(dataDir, 'sqs') : undefined,
   });
-  // A CommonJS module: its function is the default export's `default`.
-  const ses = await sesModule.default({ host, port: ports.ses ?? 0 });
+  const ses = await startSes({ host, port: ports.ses ?? 0 });
   const sesPort = (ses.address() as AddressInfo).port;
   return {
     dynamodb: `http://${host}:${dynamoPort}`,

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../functions/ingest-heartbeat.ts';
+import { maxBodyBytes } from '../../shared/resources.ts';
+import { bodyOf, context, httpEvent } from '../support/events.ts';
+import { heartbeat, uniqueOrg } from '../support/fixtures.ts';
+import { keyFor, receiveAll } from '../support/local-services.ts';
+
+const post = (key: string | undefined, body: unknown, extra: Partial<Parameters<typeof httpEvent>[0]> = {}) =>
+  handler(httpEvent({ method: 'POST', path: '/v1/heartbeat', key, body, ...extra }), context);
+
+describe('POST /v1/heartbeat', () => {
+  it('answers 202 with an id once the heartbeat is on the queue, for the key’s organization', async () => {
+    const org = uniqueOrg();
+    const key = await keyFor(org, 'ingest');
+    const result = await post(key, { ...heartbeat(), unknown_field: 'dropped' });
+    expect(result.statusCode).toBe(202);
+    const { id } = bodyOf(result);
+    const messages = (await receiveAll('heartbeats')) as { id: string; org: string; heartbeat: object }[];
+    const message = messages.find((m) => m.id === id);
+    expect(message?.org).toBe(org);
+    expect(message?.heartbeat).toEqual(heartbeat());
+  });
+
+  it('answers 401 without a key or with an unknown one, and 403 for another scope', async () => {
+    const org = uniqueOrg();
+    expect((await post(undefined, heartbeat())).statusCode).toBe(401);
+    expect(
+      (await post('mk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', heartbeat())).statusCode,
+    ).toBe(401);
+    const forbidden = await post(await keyFor(org, 'read'), heartbeat());
+    expect(forbidden.statusCode).toBe(403);
+    expect(bodyOf(forbidden).error.code).toBe('forbidden');
+  });
+
+  it('answers 413 for a body over the limit, 415 for a body that is not JSON', async () => {
+    const key = await keyFor(uniqueOrg(), 'ingest');
+    const tooLarge = await post(key, undefined, { rawBody: 'x'.repeat(maxBodyBytes + 1) });
+    expect(tooLarge.statusCode).toBe(413);
+    expect(
+      (await post(key, undefined, { rawBody: 'app=billing', contentType: 'text/plain' })).statusCode,
+    ).toBe(415);
+  });
+
+  it.each([
+    ['malformed JSON', '{"app":', 'body', 'is not valid JSON'],
+    ['an empty body', '', 'body', 'is required'],
+    ['a missing field', JSON.stringify({ ...heartbeat(), deps: undefined }), 'deps', 'is required'],
+    [
+      'a bad version',
+      JSON.stringify(heartbeat({ deps: [{ name: 'plug', version: '1.0.0 ' }] })),
+      'deps[0].version',
+      '',
+    ],
+    [
+      'a huge version number',
+      JSON.stringify(heartbeat({ deps: [{ name: 'plug', version: `1.${'9'.repeat(15)}.0` }] })),
+      'deps[0].version',
+      '14 digits',
+    ],
+    ['a wrong type', JSON.stringify({ ...heartbeat(), deps: 'plug' }), 'deps', ''],
+    ['a JSON array', '[]', 'body', ''],
+  ])('answers 400 naming the field for %s', async (_, rawBody, field, reason) => {
+    const key = await keyFor(uniqueOrg(), 'ingest');
+    const result = await post(key, undefined, { rawBody });
+    expect(result.statusCode).toBe(400);
+    const { error } = bodyOf(result);
+    expect(error.code).toBe('invalid_request');
+    expect(error.field).toBe(field);
+    expect(error.reason).toContain(reason);
+  });
+});

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+
+export interface HttpRequest {
+  method?: string;
+  path?: string;
+  key?: string;
+  body?: unknown;
+  rawBody?: string;
+  contentType?: string;
+  query?: Record<string, string>;
+}
+
+/** An API Gateway payload format 2.0 event, as the HTTP API sends it to a function. */
+export function httpEvent({
+  method = 'GET',
+  path = '/',
+  key,
+  body,
+  rawBody,
+  contentType = 'application/json',
+  query,
+}: HttpRequest): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  if (key) headers.authorization = `Bearer ${key}`;
+  const text = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+  if (text !== undefined) headers['content-type'] = contentType;
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(query).toString(),
+    headers,
+    queryStringParameters: query,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'test',
+      domainName: 'test',
+      domainPrefix: 'test',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: randomUUID(),
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body: text,
+    isBase64Encoded: false,
+  };
+}
+
+export function sqsEvent(bodies: unknown[]): SQSEvent {
+  return {
+    Records: bodies.map((body) => ({
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'test',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+export const context = { functionName: 'test', awsRequestId: 'test' } as Context;
+
+/** The JSON body of a handler's result. */
+export function bodyOf(result: { body?: string }): any {
+  return JSON.parse(result.body ?? 'null');
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
+import { instanceKey } from '../../shared/entities/instance.ts';
+import { renderWeeklySummary, summarizeFleet } from '../../shared/fleet-summary.ts';
+
+const now = new Date('2026-11-30T08:00:00Z');
+
+const items = {
+  appEnvironments: [
+    {
+      ...appEnvironmentKey('acme', 'billing', 'prod'),
+      app: 'billing',
+      environment: 'prod',
+      first_seen: '2026-11-01T00:00:00Z',
+      reported_sent_at: '2026-11-30T07:00:00Z',
+      reported: { internet_facing: true, handles_pii: false, urls: ['https://billing.example.com'] },
+      overrides: { handles_pii: true },
+    },
+  ],
+  instances: [
+    {
+      ...instanceKey('acme', 'billing', 'prod', 'w1'),
+      app: 'billing',
+      environment: 'prod',
+      instance: 'w1',
+      last_seen: '2026-11-30T07:30:00Z',
+      runtime: { otp: '27.1.2', elixir: '1.17.3' },
+    },
+    {
+      ...instanceKey('acme', 'billing', 'prod', 'w2'),
+      app: 'billing',
+      environment: 'prod',
+      instance: 'w2',
+      last_seen: '2026-11-29T07:30:00Z',
+      runtime: { otp: '26.2.5', elixir: '1.17.3' },
+    },
+    {
+      ...instanceKey('acme', 'billing', 'prod', 'w3'),
+      app: 'billing',
+      environment: 'prod',
+      instance: 'w3',
+      last_seen: '2026-11-20T07:30:00Z',
+      expires_at: Math.floor(Date.parse('2026-11-27T07:30:00Z') / 1000),
+    },
+  ],
+  latestScans: [
+    {
+      pk: 'ORG#acme',
+      sk: 'SCAN#billing#sobelow',
+      app: 'billing',
+      commit_sha: 'abc1234',
+      tool: 'sobelow' as const,
+      received_at: '2026-11-29T00:00:00Z',
+      counts: { critical: 0, high: 2, medium: 1, low: 5 },
+    },
+  ],
+};
+
+describe('summarizeFleet', () => {
+  const [billing] = summarizeFleet(items, now, 3600);
+
+  it('counts running and stale instances and leaves out expired ones', () => {
+    expect(billing!.instances).toEqual({ running: 1, stale: 1 });
+    expect(billing!.last_seen).toBe('2026-11-30T07:30:00Z');
+  });
+
+  it('applies overrides over what agents reported', () => {
+    expect(billing).toMatchObject({ internet_facing: true, handles_pii: true });
+  });
+
+  it('lists runtime versions and scan counts', () => {
+    expect(billing!.otp).toEqual(['26.2.5', '27.1.2']);
+    expect(billing!.scan.high).toBe(2);
+  });
+});
+
+describe('renderWeeklySummary', () => {
+  it('is plain text with one line per app-environment', () => {
+    const text = renderWeeklySummary('acme', summarizeFleet(items, now, 3600), 'https://muster.example.com');
+    expect(text).toContain('1 app-environments, 1 running instances, 1 stale.');
+    expect(text).toContain('1 internet-facing app-environments with critical or high scan findings.');
+    expect(text).toContain('billing / prod | internet-facing, PII | 1/1 | 1.17.3 | 26.2.5 27.1.2 | 0/2/1/5');
+    expect(text).toContain('Dashboard: https://muster.example.com');
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { type AppEnvironmentItem, appEnvironmentKey } from '../../shared/entities/app-environment.ts';
+import { type DependencyItem, dependencyItem } from '../../shared/entities/dependency.ts';
+import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
+import { ValidationError } from '../../shared/errors.ts';
+import { groupLookupMatches, parseLookupQuery } from '../../shared/lookup.ts';
+
+const org = 'acme';
+
+function dependency(app: string, environment: string, instance: string, version: string): DependencyItem {
+  return dependencyItem(org, app, environment, instance, {
+    name: 'plug',
+    version,
+    ecosystem: 'hex',
+    started: true,
+  });
+}
+
+function head(app: string, environment: string, instance: string, lastSeen: string): InstanceItem {
+  return { ...instanceKey(org, app, environment, instance), app, environment, instance, last_seen: lastSeen };
+}
+
+function appEnvironment(
+  app: string,
+  environment: string,
+  internetFacing: boolean,
+  pii: boolean,
+): AppEnvironmentItem {
+  return {
+    ...appEnvironmentKey(org, app, environment),
+    app,
+    environment,
+    first_seen: '2026-11-01T00:00:00Z',
+    reported_sent_at: '2026-11-01T00:00:00Z',
+    reported: { internet_facing: internetFacing, handles_pii: pii, urls: [] },
+  };
+}
+
+const bySortKey = <T extends { sk: string }>(items: T[]) => new Map(items.map((item) => [item.sk, item]));
+
+describe('parseLookupQuery', () => {
+  it('lower-cases the package and requires a version', () => {
+    expect(parseLookupQuery({ package: 'Plug', version: '1.16.1' })).toEqual({
+      package: 'plug',
+      version: '1.16.1',
+    });
+    expect(() => parseLookupQuery({ package: 'plug' })).toThrow(ValidationError);
+    expect(() => parseLookupQuery({ version: '1.0.0' })).toThrow(/package: is required/);
+    expect(() => parseLookupQuery({ package: 'pl ug', version: '1' })).toThrow(/package/);
+  });
+});
+
+describe('groupLookupMatches', () => {
+  const dependencies = [
+    dependency('billing', 'staging', 'b@s1', '1.16.1'),
+    dependency('billing', 'prod', 'b@w2', '1.16.1+build.1'),
+    dependency('billing', 'prod', 'b@w1', '1.16.1'),
+    dependency('intranet', 'prod', 'i@1', '1.16.1'),
+    dependency('gone', 'prod', 'g@1', '1.16.1'),
+    dependency('other', 'prod', 'o@1', '1.16.1-rc.1'),
+  ];
+  const instances = bySortKey([
+    head('billing', 'staging', 'b@s1', '2026-11-29T09:00:00Z'),
+    head('billing', 'prod', 'b@w1', '2026-11-29T10:00:00Z'),
+    head('billing', 'prod', 'b@w2', '2026-11-29T11:00:00Z'),
+    head('intranet', 'prod', 'i@1', '2026-11-29T08:00:00Z'),
+    head('other', 'prod', 'o@1', '2026-11-29T08:00:00Z'),
+  ]);
+  const appEnvironments = bySortKey([
+    appEnvironment('billing', 'prod', true, true),
+    appEnvironment('billing', 'staging', true, true),
+    appEnvironment('intranet', 'prod', false, true),
+  ]);
+  const matches = groupLookupMatches({
+    query: { package: 'plug', version: '1.16.1' },
+    dependencies,
+    instances,
+    appEnvironments,
+    instanceSortKey: (d) => instanceKey(org, d.app, d.environment, d.instance).sk,
+    appEnvironmentSortKey: (d) => appEnvironmentKey(org, d.app, d.environment).sk,
+  });
+
+  it('groups instances by app and environment, most exposed first', () => {
+    expect(matches.map((m) => `${m.app}/${m.environment}`)).toEqual([
+      'billing/prod',
+      'intranet/prod',
+      'billing/staging',
+    ]);
+  });
+
+  it('lists every instance with its version and the group’s latest last_seen', () => {
+    const [billing] = matches;
+    expect(billing!.instances).toEqual([
+      { instance: 'b@w1', version: '1.16.1', last_seen: '2026-11-29T10:00:00Z' },
+      { instance: 'b@w2', version: '1.16.1+build.1', last_seen: '2026-11-29T11:00:00Z' },
+    ]);
+    expect(billing!.last_seen).toBe('2026-11-29T11:00:00Z');
+    expect(billing!.internet_facing).toBe(true);
+  });
+
+  it('leaves out instances that have left the inventory and other releases', () => {
+    expect(matches.find((m) => m.app === 'gone')).toBeUndefined();
+    expect(matches.find((m) => m.app === 'other')).toBeUndefined();
+  });
+});
