@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { capacityMeter } from './capacity-meter.ts';
 import { logger } from './logger.ts';
 
@@ -10,9 +10,10 @@ import { logger } from './logger.ts';
  */
 export function sqsConsumer(processRecord: (record: SQSRecord) => Promise<void>) {
   const processor = new BatchProcessor(EventType.SQS);
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     capacityMeter.reset();
     const response = await processPartialResponse(event, processRecord, processor, {
+      context,
       throwOnFullBatchFailure: false,
     });
     logger.info('batch processed', {

@@ -1,0 +1,191 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { organizationPattern, type Scope, scopes } from '../../shared/api-keys.ts';
+import { useLocalAws } from '../local/aws-environment.ts';
+import type { Endpoints } from '../local/local-stack.ts';
+
+/**
+ * `npm run muster -- <command>`: administration from a terminal. It talks to the local stack that
+ * `npm start` runs (found through <data dir>/endpoints.json), or to a deployed stack's table when
+ * MUSTER_TABLE_NAME is set and AWS credentials are available.
+ */
+
+const usage = `Usage: npm run muster -- <command>
+
+  keys create --org ORG --scope ingest|ci|read|admin   create a key; prints it alone on the last line
+  keys list --org ORG                                  list an organization's keys (never the keys themselves)
+  keys revoke --org ORG --prefix PREFIX                revoke a key by the prefix shown in keys list
+  orgs recipients --org ORG --email ADDRESS...         set who receives the weekly summary
+  summary send                                         send the weekly summary now (local stack)
+  lookup PACKAGE VERSION                               which apps run PACKAGE at VERSION
+
+Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TABLE_NAME targets a
+deployed table instead. lookup uses MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), or the local stack.`;
+
+class UsageError extends Error {}
+
+interface Options {
+  org?: string;
+  scope?: string;
+  prefix?: string;
+  email?: string[];
+}
+
+function localEndpoints(): Endpoints | undefined {
+  const file = join(resolve(process.env.MUSTER_DATA_DIR ?? '.muster'), 'endpoints.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Endpoints) : undefined;
+}
+
+/** Points the stores at the local stack or at the deployed table, before they are imported. */
+function connect(): Endpoints | undefined {
+  if (process.env.MUSTER_TABLE_NAME) {
+    process.env.TABLE_NAME = process.env.MUSTER_TABLE_NAME;
+    return undefined;
+  }
+  const endpoints = localEndpoints();
+  if (!endpoints) {
+    throw new UsageError(
+      'No Muster found: start one with `npm start` (or set MUSTER_DATA_DIR to its data directory), or set MUSTER_TABLE_NAME to use a deployed stack.',
+    );
+  }
+  useLocalAws(endpoints);
+  process.env.TABLE_NAME = endpoints.table;
+  return endpoints;
+}
+
+function requireOption(value: string | undefined, name: string): string {
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function organization(value: string | undefined): string {
+  const org = requireOption(value, 'org');
+  if (!organizationPattern.test(org))
+    throw new UsageError('--org must be 1-63 characters of a-z, 0-9, _ and -');
+  return org;
+}
+
+async function keys(action: string | undefined, options: Options) {
+  connect();
+  const store = await import('../../functions/stores/api-key-store.ts');
+  const org = organization(options.org);
+  if (action === 'create') {
+    const scope = requireOption(options.scope, 'scope') as Scope;
+    if (!scopes.includes(scope)) throw new UsageError(`--scope must be one of ${scopes.join(', ')}`);
+    const { key, record } = await store.createApiKey(org, scope);
+    console.log(
+      `Created a ${scope} key for ${org} (prefix ${record.prefix}). It is shown once; store it now:`,
+    );
+    console.log(key);
+  } else if (action === 'list') {
+    const records = await store.listApiKeys(org);
+    console.log('prefix    scope   created                   last used                 revoked');
+    for (const r of records) {
+      console.log(
+        [
+          r.prefix,
+          r.scope.padEnd(7),
+          r.created_at.padEnd(25),
+          (r.last_used_at ?? '-').padEnd(25),
+          r.revoked_at ?? '-',
+        ].join(' '),
+      );
+    }
+  } else if (action === 'revoke') {
+    const prefix = requireOption(options.prefix, 'prefix');
+    if (!(await store.revokeApiKey(org, prefix)))
+      throw new UsageError(`${org} has no key with prefix ${prefix}`);
+    console.log(`Revoked key ${prefix} of ${org}; it stops working within a minute.`);
+  } else {
+    throw new UsageError(`unknown keys command: ${action ?? '(none)'}`);
+  }
+}
+
+async function orgs(action: string | undefined, options: Options) {
+  if (action !== 'recipients') throw new UsageError(`unknown orgs command: ${action ?? '(none)'}`);
+  connect();
+  const { setSummaryRecipients } = await import('../../functions/stores/organization-store.ts');
+  const org = organization(options.org);
+  const emails = options.email ?? [];
+  if (emails.some((email) => !/^[^@\s]+@[^@\s]+$/.test(email)))
+    throw new UsageError('--email must be an address');
+  await setSummaryRecipients(org, emails);
+  console.log(`Weekly summary of ${org} goes to: ${emails.join(', ') || 'nobody'}`);
+}
+
+async function summary(action: string | undefined) {
+  if (action !== 'send') throw new UsageError(`unknown summary command: ${action ?? '(none)'}`);
+  const endpoints = localEndpoints();
+  if (!endpoints) throw new UsageError('summary send needs the local stack; in AWS the schedule sends it.');
+  const response = await fetch(`${endpoints.api}/_local/schedules/weekly-summary`, { method: 'POST' });
+  console.log(await response.text());
+}
+
+async function lookup(name: string | undefined, version: string | undefined) {
+  if (!name || !version) throw new UsageError('lookup needs PACKAGE and VERSION');
+  const endpoint = process.env.MUSTER_ENDPOINT ?? localEndpoints()?.api;
+  const key = process.env.MUSTER_API_KEY;
+  if (!endpoint || !key)
+    throw new UsageError('lookup needs MUSTER_API_KEY (a read key) and MUSTER_ENDPOINT or a local stack');
+  const url = new URL('/v1/lookup', endpoint);
+  url.search = new URLSearchParams({ package: name, version }).toString();
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  const body = (await response.json()) as {
+    matches?: {
+      app: string;
+      environment: string;
+      internet_facing: boolean;
+      handles_pii: boolean;
+      instances: { instance: string; version: string; last_seen: string | null }[];
+    }[];
+    error?: { message: string };
+  };
+  if (!response.ok) throw new UsageError(`${response.status}: ${body.error?.message ?? 'request failed'}`);
+  const matches = body.matches ?? [];
+  console.log(`${name} ${version}: ${matches.length} app-environments`);
+  for (const match of matches) {
+    const flags = [match.internet_facing && 'internet-facing', match.handles_pii && 'PII']
+      .filter(Boolean)
+      .join(', ');
+    console.log(`${match.app} / ${match.environment}${flags ? `  [${flags}]` : ''}`);
+    for (const instance of match.instances) {
+      console.log(
+        `    ${instance.instance}  ${instance.version}  last seen ${instance.last_seen ?? 'never'}`,
+      );
+    }
+  }
+}
+
+async function main(argv: string[]) {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      org: { type: 'string' },
+      scope: { type: 'string' },
+      prefix: { type: 'string' },
+      email: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, action, extra] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return;
+  }
+  if (command === 'keys') await keys(action, values);
+  else if (command === 'orgs') await orgs(action, values);
+  else if (command === 'summary') await summary(action);
+  else if (command === 'lookup') await lookup(action, extra);
+  else throw new UsageError(`unknown command: ${command}`);
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`${(error as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
+import { QueuePoller } from '../../infra/local/queue-poller.ts';
+import { queues } from '../../shared/resources.ts';
+import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
+import { testQueues } from '../support/local-aws.ts';
+import { eventually, receiveAll } from '../support/local-services.ts';
+
+const sqs = new SQSClient({});
+const poller = new QueuePoller({
+  queue: queues.heartbeats,
+  url: testQueues.heartbeats.url,
+  arn: testQueues.heartbeats.arn,
+  visibilityTimeoutSeconds: 1,
+});
+
+afterAll(() => poller.stop());
+
+describe('the local event source mapping', () => {
+  it('applies good messages and moves a failing one to the dead-letter queue after maxReceiveCount', async () => {
+    const org = uniqueOrg();
+    const send = (body: unknown) =>
+      sqs.send(
+        new SendMessageCommand({ QueueUrl: testQueues.heartbeats.url, MessageBody: JSON.stringify(body) }),
+      );
+    await send({ id: 'poison', org, received_at: 'not a date', heartbeat: {} });
+    await send(heartbeatMessage(org));
+    poller.start();
+
+    await eventually(async () => {
+      const dependencies = await readInstanceDependencies(org, 'billing', 'prod', 'billing@web-1');
+      expect(dependencies.map((d) => d.name)).toContain('plug');
+    });
+    const deadLetters = await eventually(async () => {
+      const bodies = await receiveAll('heartbeats', 'deadLetterUrl');
+      expect(bodies).toHaveLength(1);
+      return bodies;
+    }, 30_000);
+    expect(deadLetters[0]).toMatchObject({ id: 'poison', org });
+  });
+});

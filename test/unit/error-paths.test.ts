@@ -1,0 +1,75 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { handler as ingest } from '../../functions/ingest-heartbeat.ts';
+import { handler as lookup } from '../../functions/lookup.ts';
+import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { generateApiKey } from '../../shared/api-keys.ts';
+import { apiKeyKey } from '../../shared/entities/api-key.ts';
+import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { heartbeat, heartbeatMessage } from '../support/fixtures.ts';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+
+afterEach(() => {
+  dynamodb.reset();
+  sqs.reset();
+});
+
+function knownKey(scope: 'ingest' | 'read') {
+  const { key, prefix, hash } = generateApiKey();
+  dynamodb
+    .on(GetCommand, { Key: apiKeyKey(hash) })
+    .resolves({
+      Item: { ...apiKeyKey(hash), hash, prefix, org: 'acme', scope, created_at: '2026-11-29T00:00:00Z' },
+    });
+  dynamodb.on(UpdateCommand).resolves({});
+  return key;
+}
+
+const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+  name: 'ProvisionedThroughputExceededException',
+});
+
+describe('when AWS fails', () => {
+  it('answers 500 without details when SQS refuses the heartbeat, so the agent retries', async () => {
+    const key = knownKey('ingest');
+    sqs.on(SendMessageCommand).rejects(new Error('secret internal detail'));
+    const result = await ingest(
+      httpEvent({ method: 'POST', path: '/v1/heartbeat', key, body: heartbeat() }),
+      context,
+    );
+    expect(result.statusCode).toBe(500);
+    expect(bodyOf(result)).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(result.body).not.toContain('secret');
+  });
+
+  it('answers 500 when the key cannot be read, never 401 for a key that may be valid', async () => {
+    dynamodb.on(GetCommand).rejects(throttled);
+    const result = await lookup(
+      httpEvent({
+        path: '/v1/lookup',
+        key: generateApiKey().key,
+        query: { package: 'plug', version: '1.0.0' },
+      }),
+      context,
+    );
+    expect(result.statusCode).toBe(500);
+  });
+
+  it('hands a record back to SQS when DynamoDB throttles, and only that record', async () => {
+    const good = heartbeatMessage('acme', { instance: 'ok' });
+    const unlucky = heartbeatMessage('acme', { instance: 'unlucky' });
+    dynamodb.on(GetCommand).callsFake(async (input: { Key: { sk: string } }) => {
+      if (input.Key.sk.endsWith('unlucky')) throw throttled;
+      return {
+        Item: { sent_at: '2026-11-29T11:00:00Z', inventory_hash: 'x', last_seen: '2026-11-29T11:00:00Z' },
+      };
+    });
+    const event = sqsEvent([good, unlucky]);
+    const response = await processHeartbeats(event, context);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.messageId }]);
+  });
+});
