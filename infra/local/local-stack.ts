@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { deadLetterQueueName, queues, schedules, table } from '../../shared/resources.ts';
 import { useLocalAws } from './aws-environment.ts';
 import { type Gateway, startGateway } from './gateway.ts';
@@ -24,6 +25,8 @@ export interface LocalStack {
   queueUrls: QueueUrls;
   gateway: Gateway;
   scheduler: LocalScheduler;
+  /** Resolves once every queue is empty, all its messages consumed (or after the timeout). */
+  drained(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +98,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     queueUrls,
     gateway,
     scheduler,
+    async drained(timeoutMs = 30_000) {
+      const sqs = new SQSClient({});
+      const deadline = Date.now() + timeoutMs;
+      for (const { url } of Object.values(queueUrls)) {
+        while (Date.now() < deadline) {
+          const { Attributes = {} } = await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: url,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+            }),
+          );
+          if (
+            Attributes.ApproximateNumberOfMessages === '0' &&
+            Attributes.ApproximateNumberOfMessagesNotVisible === '0'
+          ) {
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      sqs.destroy();
+    },
     async stop() {
       scheduler.stop();
       await gateway.close();

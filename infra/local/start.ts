@@ -57,8 +57,8 @@ async function main(): Promise<void> {
     writeFileSync(demoFile, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
     if (loadDemoFleet) {
       await sendDemoData(endpoints.api, demo);
-      // Let the consumers store the fleet, then send the summary once so the inbox shows one.
-      await new Promise((done) => setTimeout(done, 3000));
+      // Once the consumers have stored the fleet, send the summary once so that the inbox shows one.
+      await stack.drained();
       await stack.scheduler.fire('weekly-summary');
     }
   } else {

@@ -20,11 +20,9 @@ afterEach(() => {
 
 function knownKey(scope: 'ingest' | 'read') {
   const { key, prefix, hash } = generateApiKey();
-  dynamodb
-    .on(GetCommand, { Key: apiKeyKey(hash) })
-    .resolves({
-      Item: { ...apiKeyKey(hash), hash, prefix, org: 'acme', scope, created_at: '2026-11-29T00:00:00Z' },
-    });
+  dynamodb.on(GetCommand, { Key: apiKeyKey(hash) }).resolves({
+    Item: { ...apiKeyKey(hash), hash, prefix, org: 'acme', scope, created_at: '2026-11-29T00:00:00Z' },
+  });
   dynamodb.on(UpdateCommand).resolves({});
   return key;
 }

@@ -1,0 +1,142 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Endpoints } from '../../infra/local/local-stack.ts';
+import { eventually } from '../support/local-services.ts';
+
+/**
+ * The README's promise, end to end: `npm start` brings Muster up on local servers, the CLI creates
+ * keys, a heartbeat goes in through the local gateway, and a lookup finds it, for its organization
+ * only; a second start on the same data directory finds the same data.
+ */
+
+const root = new URL('../..', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'muster-e2e-'));
+const nodeArguments = ['--disable-warning=ExperimentalWarning', '--import', 'tsx'];
+const environment = { ...process.env, MUSTER_DATA_DIR: dataDir, MUSTER_PORT: '0' };
+
+let running: ChildProcess | undefined;
+
+async function start(): Promise<{ output: string; endpoints: Endpoints }> {
+  const child = spawn(process.execPath, [...nodeArguments, 'infra/local/start.ts'], {
+    cwd: root,
+    env: environment,
+  });
+  running = child;
+  let output = '';
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 60_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Press Ctrl-C to stop.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+  return {
+    output,
+    endpoints: JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints,
+  };
+}
+
+async function stop(): Promise<number | null> {
+  const child = running!;
+  running = undefined;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.kill('SIGINT');
+  return exited;
+}
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...nodeArguments, 'infra/cli/muster.ts', ...args],
+    {
+      cwd: root,
+      env: environment,
+    },
+  );
+  return stdout;
+}
+
+const lastLine = (text: string) => text.trim().split('\n').pop()!;
+
+const example = {
+  app: 'billing',
+  environment: 'prod',
+  instance: 'billing@web-1',
+  sent_at: '2026-11-29T10:00:00Z',
+  internet_facing: true,
+  handles_pii: true,
+  urls: ['https://billing.example.com'],
+  runtime: { elixir: '1.17.3', otp: '27.1.2', erts: '15.1.2' },
+  release: { name: 'billing', version: '0.4.2' },
+  deps: [
+    { name: 'plug', version: '1.16.1' },
+    { name: 'kernel', version: '10.1.1' },
+  ],
+};
+
+async function lookup(api: string, key: string, name: string, version: string) {
+  const response = await fetch(`${api}/v1/lookup?package=${name}&version=${version}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { matches: { app: string; instances: { instance: string }[] }[] })
+    .matches;
+}
+
+afterAll(async () => {
+  if (running) await stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('serves the API with a demo fleet, keys from the CLI, and one heartbeat end to end', async () => {
+    const { output, endpoints } = await start();
+    expect(output).toContain('(created now)');
+    expect(Object.keys(endpoints)).toEqual(expect.arrayContaining(['api', 'dynamodb', 'sqs', 's3', 'ses']));
+    expect((await fetch(`${endpoints.api}/health`)).status).toBe(200);
+    expect((await fetch(`${endpoints.api}/nowhere`)).status).toBe(404);
+
+    const demo = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as {
+      keys: Record<string, string>;
+    };
+    const demoMatches = await lookup(endpoints.api, demo.keys.read!, 'plug', '1.16.1');
+    expect(demoMatches.map((m) => m.app)).toContain('billing');
+    const inbox = (await (await fetch(`${endpoints.ses}/store`)).json()) as { emails: { subject: string }[] };
+    expect(inbox.emails.map((e) => e.subject)).toContain('Muster weekly summary: demo');
+
+    const ingestKey = lastLine(await cli('keys', 'create', '--org', 'e2e-a', '--scope', 'ingest'));
+    const readKey = lastLine(await cli('keys', 'create', '--org', 'e2e-a', '--scope', 'read'));
+    const otherReadKey = lastLine(await cli('keys', 'create', '--org', 'e2e-b', '--scope', 'read'));
+    const accepted = await fetch(`${endpoints.api}/v1/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(example),
+    });
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toEqual({ id: expect.any(String) });
+
+    const matches = await eventually(async () => {
+      const found = await lookup(endpoints.api, readKey, 'plug', '1.16.1');
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(matches[0]).toMatchObject({ app: 'billing', instances: [{ instance: 'billing@web-1' }] });
+    expect(await lookup(endpoints.api, otherReadKey, 'plug', '1.16.1')).toEqual([]);
+    expect(await stop()).toBe(0);
+
+    const again = await start();
+    expect(again.output).not.toContain('(created now)');
+    expect(await lookup(again.endpoints.api, readKey, 'kernel', '10.1.1')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,127 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MusterStack } from '../../infra/muster-stack.ts';
+import { functions, queues, routes } from '../../shared/resources.ts';
+
+/** Bundling is skipped: these tests check the template, and `npm run synth` checks the bundles. */
+function synthesize({ nag }: { nag: boolean }) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new MusterStack(app, 'Muster', { summaryFrom: 'muster@example.com' });
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+  return Template.fromStack(stack);
+}
+
+let template: Template;
+
+beforeAll(() => {
+  template = synthesize({ nag: false });
+});
+
+type Resource = { Properties: Record<string, unknown> };
+
+const policiesOf = (functionName: string) => {
+  const roleId = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
+    id.startsWith(functionName.replace(/(^|-)([a-z])/g, (_, __, l: string) => l.toUpperCase())),
+  )?.[0];
+  expect(roleId).toBeDefined();
+  const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId!))
+    .flatMap(
+      (policy) =>
+        (policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+    );
+  return new Set(statements.flatMap((statement) => [statement.Action].flat()));
+};
+
+describe('MusterStack', () => {
+  it('passes the cdk-nag AwsSolutions checks, every exception acknowledged with a reason', () => {
+    // Synthesis throws ValidationFailed, listing each finding, when any check fails unacknowledged.
+    expect(() => synthesize({ nag: true })).not.toThrow();
+  });
+
+  it('runs every function on Node 22, arm64, with a log group that expires', () => {
+    const lambdas = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(lambdas)).toHaveLength(Object.keys(functions).length);
+    for (const lambda of Object.values(lambdas) as Resource[]) {
+      expect(lambda.Properties.Runtime).toBe('nodejs22.x');
+      expect(lambda.Properties.Architectures).toEqual(['arm64']);
+      expect(lambda.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
+    }
+    template.resourcePropertiesCountIs(
+      'AWS::Logs::LogGroup',
+      { RetentionInDays: 30 },
+      Object.keys(functions).length + 1,
+    );
+  });
+
+  it('gives every queue a dead-letter queue and its consumer partial batch responses', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::Queue',
+      { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) },
+      Object.keys(queues).length,
+    );
+    template.resourceCountIs('AWS::SQS::Queue', Object.keys(queues).length * 2);
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::EventSourceMapping',
+      { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: queues.heartbeats.batchSize },
+      1,
+    );
+  });
+
+  it('has one on-demand table with point-in-time recovery, TTL and the shared index', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      Replicas: [
+        Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+      ],
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+    });
+  });
+
+  it('serves each route of the shared definition with throttling', () => {
+    for (const route of routes) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+      });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingBurstLimit: 400, ThrottlingRateLimit: 200 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('fires the weekly summary every Monday at 08:00 UTC', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 8 ? * MON *)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
+    });
+  });
+
+  it('grants each function only what it uses', () => {
+    expect(policiesOf('ingest-heartbeat')).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'sqs:SendMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+      ]),
+    );
+    expect(policiesOf('health')).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents']));
+    const summary = policiesOf('weekly-summary');
+    expect(summary.has('ses:SendEmail')).toBe(true);
+    expect(summary.has('dynamodb:PutItem')).toBe(false);
+    expect([...policiesOf('lookup')].some((action) => action.startsWith('sqs:'))).toBe(false);
+  });
+});
