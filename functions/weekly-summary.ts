@@ -1,6 +1,7 @@
 import { SendEmailCommand } from '@aws-sdk/client-ses';
-import { renderWeeklySummary, summarizeFleet } from '../shared/fleet-summary.ts';
-import { config } from './lib/config.ts';
+import { summarizeFleet } from '../shared/fleet-summary.ts';
+import { renderWeeklySummary } from '../shared/weekly-summary-email.ts';
+import { config, lifecycle } from './lib/config.ts';
 import { logger } from './lib/logger.ts';
 import { ses } from './lib/ses.ts';
 import { listOrganizations, readOrganizationItems } from './stores/organization-store.ts';
@@ -11,11 +12,7 @@ export const handler = async (): Promise<{ sent: number }> => {
   let sent = 0;
   for (const organization of await listOrganizations()) {
     if (organization.summary_recipients.length === 0) continue;
-    const summaries = summarizeFleet(
-      await readOrganizationItems(organization.org),
-      now,
-      config.HEARTBEAT_INTERVAL_SECONDS,
-    );
+    const summaries = summarizeFleet(await readOrganizationItems(organization.org), now, lifecycle);
     await ses.send(
       new SendEmailCommand({
         Source: config.SUMMARY_FROM,

@@ -1,9 +1,17 @@
 import { type AppEnvironmentItem, effectiveClassification } from './entities/app-environment.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import type { LatestScanItem } from './entities/scan.ts';
+import { instanceStatus, type Lifecycle } from './instance-status.ts';
 import type { SeverityCounts } from './scan-report.ts';
 
-/** What one organization runs, per app-environment: the basis of the weekly summary and the dashboard. */
+/** The runtime releases seen across an app-environment's instances, each listed once. */
+export interface RuntimeVersions {
+  elixir: string[];
+  otp: string[];
+  erts: string[];
+}
+
+/** One row of GET /v1/apps and of the weekly summary. */
 export interface AppEnvironmentSummary {
   app: string;
   environment: string;
@@ -12,9 +20,10 @@ export interface AppEnvironmentSummary {
   urls: string[];
   instances: { running: number; stale: number };
   last_seen: string | null;
-  elixir: string[];
-  otp: string[];
-  scan: SeverityCounts;
+  runtime: RuntimeVersions;
+  /** Dependencies loaded by the instance that loads the most. */
+  dependency_count: number;
+  vulnerabilities: { scan: SeverityCounts };
 }
 
 export interface OrganizationItems {
@@ -26,83 +35,64 @@ export interface OrganizationItems {
 const distinct = (values: (string | undefined)[]): string[] =>
   [...new Set(values.filter((value): value is string => value !== undefined))].sort();
 
-/** An instance is stale after three missed heartbeats, and not counted once its retention has passed. */
+export const emptySeverityCounts = (): SeverityCounts => ({ critical: 0, high: 0, medium: 0, low: 0 });
+
+export function runtimeVersions(instances: InstanceItem[]): RuntimeVersions {
+  return {
+    elixir: distinct(instances.map((instance) => instance.runtime?.elixir)),
+    otp: distinct(instances.map((instance) => instance.runtime?.otp)),
+    erts: distinct(instances.map((instance) => instance.runtime?.erts)),
+  };
+}
+
+export const latestSeen = (instances: Pick<InstanceItem, 'last_seen'>[]): string | null =>
+  instances.reduce<string | null>(
+    (latest, { last_seen }) => (last_seen && (latest === null || last_seen > latest) ? last_seen : latest),
+    null,
+  );
+
+/** The instances of an app-environment that are still in the running inventory. */
+export function liveInstances(
+  instances: InstanceItem[],
+  appEnvironment: Pick<AppEnvironmentItem, 'app' | 'environment'>,
+  now: Date,
+  lifecycle: Lifecycle,
+): { running: InstanceItem[]; stale: InstanceItem[] } {
+  const running: InstanceItem[] = [];
+  const stale: InstanceItem[] = [];
+  for (const instance of instances) {
+    if (instance.app !== appEnvironment.app || instance.environment !== appEnvironment.environment) continue;
+    const status = instanceStatus(instance, now, lifecycle);
+    if (status === 'running') running.push(instance);
+    else if (status === 'stale') stale.push(instance);
+  }
+  return { running, stale };
+}
+
 export function summarizeFleet(
   items: OrganizationItems,
   now: Date,
-  heartbeatIntervalSeconds: number,
+  lifecycle: Lifecycle,
 ): AppEnvironmentSummary[] {
-  const staleBefore = new Date(now.getTime() - 3 * heartbeatIntervalSeconds * 1000).toISOString();
-  const nowSeconds = Math.floor(now.getTime() / 1000);
   return items.appEnvironments
     .map((appEnvironment) => {
-      const instances = items.instances.filter(
-        (instance) =>
-          instance.app === appEnvironment.app &&
-          instance.environment === appEnvironment.environment &&
-          instance.last_seen !== undefined &&
-          (instance.expires_at ?? Number.POSITIVE_INFINITY) > nowSeconds,
-      );
-      const stale = instances.filter((instance) => instance.last_seen! < staleBefore).length;
-      const scan: SeverityCounts = { critical: 0, high: 0, medium: 0, low: 0 };
+      const { running, stale } = liveInstances(items.instances, appEnvironment, now, lifecycle);
+      const live = [...running, ...stale];
+      const scan = emptySeverityCounts();
       for (const latest of items.latestScans.filter((s) => s.app === appEnvironment.app)) {
         for (const severity of Object.keys(scan) as (keyof SeverityCounts)[])
           scan[severity] += latest.counts[severity];
       }
-      const classification = effectiveClassification(appEnvironment);
       return {
         app: appEnvironment.app,
         environment: appEnvironment.environment,
-        internet_facing: classification.internet_facing,
-        handles_pii: classification.handles_pii,
-        urls: classification.urls,
-        instances: { running: instances.length - stale, stale },
-        last_seen: instances.reduce<string | null>(
-          (latest, instance) =>
-            latest === null || instance.last_seen! > latest ? instance.last_seen! : latest,
-          null,
-        ),
-        elixir: distinct(instances.map((instance) => instance.runtime?.elixir)),
-        otp: distinct(instances.map((instance) => instance.runtime?.otp)),
-        scan,
+        ...effectiveClassification(appEnvironment),
+        instances: { running: running.length, stale: stale.length },
+        last_seen: latestSeen(live),
+        runtime: runtimeVersions(live),
+        dependency_count: Math.max(0, ...live.map((instance) => instance.dependency_count ?? 0)),
+        vulnerabilities: { scan },
       };
     })
     .sort((a, b) => a.app.localeCompare(b.app) || a.environment.localeCompare(b.environment));
-}
-
-const flag = (on: boolean, label: string) => (on ? label : '');
-
-/**
- * The weekly summary as plain text. Plain text on purpose: names come from agents and CI and are
- * untrusted, and text cannot carry markup or links that the reader did not see.
- */
-export function renderWeeklySummary(
-  org: string,
-  summaries: AppEnvironmentSummary[],
-  dashboardUrl: string,
-): string {
-  const running = summaries.reduce((sum, s) => sum + s.instances.running, 0);
-  const stale = summaries.reduce((sum, s) => sum + s.instances.stale, 0);
-  const exposed = summaries.filter((s) => s.internet_facing && (s.scan.critical > 0 || s.scan.high > 0));
-  const lines = [
-    `Muster weekly summary for ${org}`,
-    '',
-    `${summaries.length} app-environments, ${running} running instances, ${stale} stale.`,
-    `${exposed.length} internet-facing app-environments with critical or high scan findings.`,
-    '',
-    'app / environment | flags | instances running/stale | Elixir | OTP | scan critical/high/medium/low',
-    ...summaries.map((s) =>
-      [
-        `${s.app} / ${s.environment}`,
-        [flag(s.internet_facing, 'internet-facing'), flag(s.handles_pii, 'PII')].filter(Boolean).join(', ') ||
-          '-',
-        `${s.instances.running}/${s.instances.stale}`,
-        s.elixir.join(' ') || '-',
-        s.otp.join(' ') || '-',
-        `${s.scan.critical}/${s.scan.high}/${s.scan.medium}/${s.scan.low}`,
-      ].join(' | '),
-    ),
-  ];
-  if (dashboardUrl) lines.push('', `Dashboard: ${dashboardUrl}`);
-  return `${lines.join('\n')}\n`;
 }

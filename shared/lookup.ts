@@ -3,6 +3,7 @@ import type { AppEnvironmentItem } from './entities/app-environment.ts';
 import { type Classification, effectiveClassification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
 import type { InstanceItem } from './entities/instance.ts';
+import { instanceStatus, type Lifecycle } from './instance-status.ts';
 import { parseOrThrow } from './validation.ts';
 import { sameRelease } from './version-key.ts';
 
@@ -26,6 +27,7 @@ export interface LookupInstance {
   instance: string;
   version: string;
   last_seen: string | null;
+  stale: boolean;
 }
 
 export interface LookupMatch extends Classification {
@@ -44,6 +46,8 @@ export interface LookupSources {
   appEnvironments: Map<string, AppEnvironmentItem>;
   instanceSortKey: (dependency: DependencyItem) => string;
   appEnvironmentSortKey: (dependency: DependencyItem) => string;
+  now: Date;
+  lifecycle: Lifecycle;
 }
 
 const unclassified: Classification = { internet_facing: false, handles_pii: false, urls: [] };
@@ -67,7 +71,8 @@ export function groupLookupMatches(sources: LookupSources): LookupMatch[] {
   for (const dependency of sources.dependencies) {
     if (!sameRelease(dependency.version, sources.query.version)) continue;
     const head = sources.instances.get(sources.instanceSortKey(dependency));
-    if (!head) continue;
+    const status = head ? instanceStatus(head, sources.now, sources.lifecycle) : 'retired';
+    if (!head || status === 'retired') continue;
     const groupKey = sources.appEnvironmentSortKey(dependency);
     let match = matches.get(groupKey);
     if (!match) {
@@ -82,7 +87,12 @@ export function groupLookupMatches(sources: LookupSources): LookupMatch[] {
       matches.set(groupKey, match);
     }
     const lastSeen = head.last_seen ?? null;
-    match.instances.push({ instance: dependency.instance, version: dependency.version, last_seen: lastSeen });
+    match.instances.push({
+      instance: dependency.instance,
+      version: dependency.version,
+      last_seen: lastSeen,
+      stale: status === 'stale',
+    });
     match.last_seen = latest(match.last_seen, lastSeen);
   }
   const result = [...matches.values()];

@@ -7,8 +7,16 @@ const environmentSchema = z.object({
   SCANS_QUEUE_URL: z.url().optional(),
   /** An unchanged heartbeat refreshes last_seen at most this often per instance. */
   LAST_SEEN_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(600),
-  /** Heartbeats are expected this often; an instance is stale after three missed ones. */
+  /** Heartbeats are expected this often. */
   HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** An instance is stale after this long without a heartbeat; three missed heartbeats when unset. */
+  STALE_AFTER_SECONDS: z.coerce.number().int().min(1).optional(),
+  /** An instance leaves the running inventory this long after its last heartbeat. */
+  RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
   /** How long an API key record is trusted from memory, which bounds how late a revocation bites. */
   KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(30),
   SUMMARY_FROM: z.string().default('muster@example.com'),
@@ -18,6 +26,12 @@ const environmentSchema = z.object({
 export type Config = z.infer<typeof environmentSchema>;
 
 export const config: Config = environmentSchema.parse(process.env);
+
+/** When instances count as stale or retired, as the domain's instanceStatus reads it. */
+export const lifecycle = {
+  staleAfterSeconds: config.STALE_AFTER_SECONDS ?? 3 * config.HEARTBEAT_INTERVAL_SECONDS,
+  retentionSeconds: config.RETENTION_SECONDS,
+};
 
 export function required<K extends keyof Config>(name: K): NonNullable<Config[K]> {
   const value = config[name];

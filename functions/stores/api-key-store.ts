@@ -14,6 +14,7 @@ import {
   organizationKeysPartition,
 } from '../../shared/entities/api-key.ts';
 import { organizationItem } from '../../shared/entities/organization.ts';
+import { KeyRateLimiter } from '../../shared/rate-limit.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { type HttpEvent, header } from '../lib/http.ts';
@@ -57,10 +58,13 @@ async function recordUse(record: ApiKeyRecord): Promise<void> {
     });
 }
 
-/** The key of a request, checked against the scope its route needs (401 or 403 otherwise). */
+const rateLimiter = new KeyRateLimiter();
+
+/** The key of a request, checked against the scope its route needs and its rate (401, 403, 429). */
 export async function authenticate(event: HttpEvent, scope: Scope): Promise<ApiKeyRecord> {
   const key = bearerKey(header(event, 'authorization'));
   const record = authorize(await findKey(hashApiKey(key)), scope);
+  rateLimiter.take(record.hash, record.scope, Date.now());
   await recordUse(record);
   return record;
 }

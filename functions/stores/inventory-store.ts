@@ -10,6 +10,7 @@ import {
 } from '../../shared/entities/dependency.ts';
 import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
 import type { HeartbeatMessage } from '../../shared/heartbeat.ts';
+import { headExpiresAt } from '../../shared/instance-status.ts';
 import {
   dependencyStates,
   diffDependencies,
@@ -17,7 +18,7 @@ import {
   planHeartbeat,
   reportedClassification,
 } from '../../shared/inventory.ts';
-import { config } from '../lib/config.ts';
+import { config, lifecycle } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchWrite } from './batch-write.ts';
 
@@ -29,9 +30,6 @@ const tableName = config.TABLE_NAME;
  * consumer that dies leaves a lease that simply expires.
  */
 const leaseMs = 120_000;
-
-/** Instances that stop reporting leave the running inventory this long after they were last seen. */
-const retentionSeconds = 7 * 24 * 3600;
 
 export type HeartbeatOutcome = 'ignored' | 'coalesced' | 'touched' | 'written';
 
@@ -45,8 +43,7 @@ export class LeaseHeldError extends Error {
 const isConditionFailure = (error: unknown): boolean =>
   (error as Error).name === 'ConditionalCheckFailedException';
 
-const expiresAt = (receivedAt: string): number =>
-  Math.floor(Date.parse(receivedAt) / 1000) + retentionSeconds;
+const expiresAt = (receivedAt: string): number => headExpiresAt(receivedAt, lifecycle);
 
 /**
  * Applies one heartbeat to the inventory, idempotently and in sent_at order: a heartbeat that is a

@@ -4,7 +4,7 @@ import { type DependencyItem, packagePartition } from '../../shared/entities/dep
 import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
 import { groupLookupMatches, type LookupMatch, type LookupQuery } from '../../shared/lookup.ts';
 import { versionSortKey } from '../../shared/version-key.ts';
-import { config } from '../lib/config.ts';
+import { config, lifecycle } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchGet } from './batch-get.ts';
 
@@ -54,5 +54,7 @@ export async function lookup(org: string, query: LookupQuery): Promise<LookupMat
     appEnvironments,
     instanceSortKey,
     appEnvironmentSortKey,
+    now: new Date(),
+    lifecycle,
   });
 }

@@ -3,7 +3,7 @@ import { handler as lookupHandler } from '../../functions/lookup.ts';
 import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
-import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
+import { heartbeatMessage, receivedRecently, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor } from '../support/local-services.ts';
 
 async function store(org: string, ...heartbeats: Partial<Heartbeat>[]) {
@@ -40,10 +40,10 @@ describe('GET /v1/lookup', () => {
       internet_facing: true,
       handles_pii: true,
       urls: ['https://billing.example.com'],
-      last_seen: '2026-11-29T10:00:01Z',
+      last_seen: receivedRecently,
       instances: [
-        { instance: 'billing@web-1', version: '1.16.1', last_seen: '2026-11-29T10:00:01Z' },
-        { instance: 'billing@web-2', version: '1.16.1+build.9', last_seen: '2026-11-29T10:00:01Z' },
+        { instance: 'billing@web-1', version: '1.16.1', last_seen: receivedRecently, stale: false },
+        { instance: 'billing@web-2', version: '1.16.1+build.9', last_seen: receivedRecently, stale: false },
       ],
     });
   });

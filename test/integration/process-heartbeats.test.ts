@@ -10,7 +10,7 @@ import { instanceKey } from '../../shared/entities/instance.ts';
 import type { HeartbeatMessage } from '../../shared/heartbeat.ts';
 import { table } from '../../shared/resources.ts';
 import { context, sqsEvent } from '../support/events.ts';
-import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
+import { heartbeatMessage, sentRecently, uniqueOrg } from '../support/fixtures.ts';
 
 async function deliver(...messages: HeartbeatMessage[]) {
   capacityMeter.reset();
@@ -44,7 +44,7 @@ describe('process-heartbeats', () => {
       plug: '1.16.1',
     });
     const stored = await head(org);
-    expect(stored).toMatchObject({ sent_at: hour(10), runtime: { otp: '27.1.2' }, dependency_count: 4 });
+    expect(stored).toMatchObject({ sent_at: sentRecently, runtime: { otp: '27.1.2' }, dependency_count: 4 });
     expect(stored).not.toHaveProperty('lease_owner');
     const index = await documents.send(
       new QueryCommand({

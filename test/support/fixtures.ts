@@ -4,12 +4,18 @@ import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
 /** A fresh organization name per test, so tests sharing the servers never see each other's data. */
 export const uniqueOrg = (label = 'org'): string => `${label}-${randomUUID().slice(0, 8)}`;
 
+/** A time shortly before the test runs: instances reported then are running, not stale or retired. */
+export const recently = (secondsAgo = 60): string => new Date(Date.now() - secondsAgo * 1000).toISOString();
+
+export const sentRecently = recently(60);
+export const receivedRecently = recently(59);
+
 export function heartbeat(overrides: Partial<Heartbeat> = {}): Heartbeat {
   return {
     app: 'billing',
     environment: 'prod',
     instance: 'billing@web-1',
-    sent_at: '2026-11-29T10:00:00Z',
+    sent_at: sentRecently,
     internet_facing: true,
     handles_pii: true,
     urls: ['https://billing.example.com'],
@@ -28,7 +34,7 @@ export function heartbeat(overrides: Partial<Heartbeat> = {}): Heartbeat {
 export function heartbeatMessage(
   org: string,
   overrides: Partial<Heartbeat> = {},
-  receivedAt = '2026-11-29T10:00:01Z',
+  receivedAt = receivedRecently,
 ): HeartbeatMessage {
   return { id: randomUUID(), org, received_at: receivedAt, heartbeat: heartbeat(overrides) };
 }

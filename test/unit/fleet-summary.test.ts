@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
 import { instanceKey } from '../../shared/entities/instance.ts';
-import { renderWeeklySummary, summarizeFleet } from '../../shared/fleet-summary.ts';
+import { summarizeFleet } from '../../shared/fleet-summary.ts';
+import { renderWeeklySummary } from '../../shared/weekly-summary-email.ts';
 
 const now = new Date('2026-11-30T08:00:00Z');
+const lifecycle = { staleAfterSeconds: 3 * 3600, retentionSeconds: 7 * 24 * 3600 };
 
 const items = {
   appEnvironments: [
@@ -40,7 +42,6 @@ const items = {
       environment: 'prod',
       instance: 'w3',
       last_seen: '2026-11-20T07:30:00Z',
-      expires_at: Math.floor(Date.parse('2026-11-27T07:30:00Z') / 1000),
     },
   ],
   latestScans: [
@@ -57,7 +58,7 @@ const items = {
 };
 
 describe('summarizeFleet', () => {
-  const [billing] = summarizeFleet(items, now, 3600);
+  const [billing] = summarizeFleet(items, now, lifecycle);
 
   it('counts running and stale instances and leaves out expired ones', () => {
     expect(billing!.instances).toEqual({ running: 1, stale: 1 });
@@ -69,14 +70,18 @@ describe('summarizeFleet', () => {
   });
 
   it('lists runtime versions and scan counts', () => {
-    expect(billing!.otp).toEqual(['26.2.5', '27.1.2']);
-    expect(billing!.scan.high).toBe(2);
+    expect(billing!.runtime.otp).toEqual(['26.2.5', '27.1.2']);
+    expect(billing!.vulnerabilities.scan.high).toBe(2);
   });
 });
 
 describe('renderWeeklySummary', () => {
   it('is plain text with one line per app-environment', () => {
-    const text = renderWeeklySummary('acme', summarizeFleet(items, now, 3600), 'https://muster.example.com');
+    const text = renderWeeklySummary(
+      'acme',
+      summarizeFleet(items, now, lifecycle),
+      'https://muster.example.com',
+    );
     expect(text).toContain('1 app-environments, 1 running instances, 1 stale.');
     expect(text).toContain('1 internet-facing app-environments with critical or high scan findings.');
     expect(text).toContain('billing / prod | internet-facing, PII | 1/1 | 1.17.3 | 26.2.5 27.1.2 | 0/2/1/5');

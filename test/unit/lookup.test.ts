@@ -64,6 +64,7 @@ describe('groupLookupMatches', () => {
     head('billing', 'prod', 'b@w1', '2026-11-29T10:00:00Z'),
     head('billing', 'prod', 'b@w2', '2026-11-29T11:00:00Z'),
     head('intranet', 'prod', 'i@1', '2026-11-29T08:00:00Z'),
+    head('gone', 'prod', 'g@1', '2026-11-01T08:00:00Z'),
     head('other', 'prod', 'o@1', '2026-11-29T08:00:00Z'),
   ]);
   const appEnvironments = bySortKey([
@@ -78,6 +79,8 @@ describe('groupLookupMatches', () => {
     appEnvironments,
     instanceSortKey: (d) => instanceKey(org, d.app, d.environment, d.instance).sk,
     appEnvironmentSortKey: (d) => appEnvironmentKey(org, d.app, d.environment).sk,
+    now: new Date('2026-11-29T12:00:00Z'),
+    lifecycle: { staleAfterSeconds: 3 * 3600, retentionSeconds: 7 * 24 * 3600 },
   });
 
   it('groups instances by app and environment, most exposed first', () => {
@@ -91,14 +94,18 @@ describe('groupLookupMatches', () => {
   it('lists every instance with its version and the group’s latest last_seen', () => {
     const [billing] = matches;
     expect(billing!.instances).toEqual([
-      { instance: 'b@w1', version: '1.16.1', last_seen: '2026-11-29T10:00:00Z' },
-      { instance: 'b@w2', version: '1.16.1+build.1', last_seen: '2026-11-29T11:00:00Z' },
+      { instance: 'b@w1', version: '1.16.1', last_seen: '2026-11-29T10:00:00Z', stale: false },
+      { instance: 'b@w2', version: '1.16.1+build.1', last_seen: '2026-11-29T11:00:00Z', stale: false },
     ]);
     expect(billing!.last_seen).toBe('2026-11-29T11:00:00Z');
     expect(billing!.internet_facing).toBe(true);
   });
 
-  it('leaves out instances that have left the inventory and other releases', () => {
+  it('marks instances that missed their heartbeats as stale', () => {
+    expect(matches.find((m) => m.app === 'intranet')!.instances[0]!.stale).toBe(true);
+  });
+
+  it('leaves out instances past their retention and other releases', () => {
     expect(matches.find((m) => m.app === 'gone')).toBeUndefined();
     expect(matches.find((m) => m.app === 'other')).toBeUndefined();
   });
