@@ -58,12 +58,13 @@ describe('when AWS fails', () => {
   });
 
   it('hands a record back to SQS when DynamoDB throttles, and only that record', async () => {
+    // The good record's stored head is newer, so applying it needs no further calls.
     const good = heartbeatMessage('acme', { instance: 'ok' });
     const unlucky = heartbeatMessage('acme', { instance: 'unlucky' });
     dynamodb.on(GetCommand).callsFake(async (input: { Key: { sk: string } }) => {
       if (input.Key.sk.endsWith('unlucky')) throw throttled;
       return {
-        Item: { sent_at: '2026-11-29T11:00:00Z', inventory_hash: 'x', last_seen: '2026-11-29T11:00:00Z' },
+        Item: { sent_at: '2099-01-01T00:00:00Z', inventory_hash: 'x', last_seen: '2099-01-01T00:00:00Z' },
       };
     });
     const event = sqsEvent([good, unlucky]);
