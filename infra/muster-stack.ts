@@ -6,7 +6,7 @@ import { MusterHttpApi } from './constructs/http-api.ts';
 import { InventoryTable } from './constructs/inventory-table.ts';
 import { MessageQueue } from './constructs/message-queue.ts';
 import { MusterFunction } from './constructs/muster-function.ts';
-import { WeeklySchedule } from './constructs/weekly-schedule.ts';
+import { ScheduledInvocation } from './constructs/scheduled-invocation.ts';
 
 export interface MusterStackProps extends StackProps {
   /** Sender of the weekly summary; SES sends a verification email to it on deploy. */
@@ -64,7 +64,12 @@ export class MusterStack extends Stack {
     new EmailIdentity(this, 'SummarySender', { identity: Identity.email(props.summaryFrom) });
 
     for (const schedule of schedules) {
-      new WeeklySchedule(this, `${pascal(schedule.name)}Schedule`, schedule, handlers[schedule.function]);
+      new ScheduledInvocation(
+        this,
+        `${pascal(schedule.name)}Schedule`,
+        schedule,
+        handlers[schedule.function],
+      );
     }
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });

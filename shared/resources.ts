@@ -50,12 +50,15 @@ export const queues: Record<QueueName, QueueDefinition> = {
 export const deadLetterQueueName = (queue: QueueName): string => `${queue}-dlq`;
 
 export type FunctionName =
+  | 'apps'
   | 'health'
   | 'ingest-heartbeat'
   | 'ingest-scan'
   | 'lookup'
   | 'process-heartbeats'
   | 'process-scans'
+  | 'retire-instances'
+  | 'update-app'
   | 'weekly-summary';
 
 export interface FunctionDefinition {
@@ -71,6 +74,7 @@ export interface FunctionDefinition {
 }
 
 export const functions: Record<FunctionName, FunctionDefinition> = {
+  apps: { name: 'apps', entry: 'functions/apps.ts', memoryMb: 512, timeoutSeconds: 29, table: 'read-write' },
   health: { name: 'health', entry: 'functions/health.ts', memoryMb: 128, timeoutSeconds: 3 },
   'ingest-heartbeat': {
     name: 'ingest-heartbeat',
@@ -110,6 +114,20 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 30,
     table: 'read-write',
   },
+  'retire-instances': {
+    name: 'retire-instances',
+    entry: 'functions/retire-instances.ts',
+    memoryMb: 256,
+    timeoutSeconds: 300,
+    table: 'read-write',
+  },
+  'update-app': {
+    name: 'update-app',
+    entry: 'functions/update-app.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    table: 'read-write',
+  },
   'weekly-summary': {
     name: 'weekly-summary',
     entry: 'functions/weekly-summary.ts',
@@ -121,7 +139,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
 };
 
 export interface RouteDefinition {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   path: string;
   function: FunctionName;
 }
@@ -131,6 +149,9 @@ export const routes: RouteDefinition[] = [
   { method: 'POST', path: '/v1/heartbeat', function: 'ingest-heartbeat' },
   { method: 'POST', path: '/v1/scans', function: 'ingest-scan' },
   { method: 'GET', path: '/v1/lookup', function: 'lookup' },
+  { method: 'GET', path: '/v1/apps', function: 'apps' },
+  { method: 'GET', path: '/v1/apps/{app}/{environment}', function: 'apps' },
+  { method: 'PATCH', path: '/v1/apps/{app}/{environment}', function: 'update-app' },
 ];
 
 /** Request throttling of the HTTP API; a burst above it is answered 429 by API Gateway itself. */
@@ -142,10 +163,11 @@ export const maxBodyBytes = 1024 * 1024;
 export interface ScheduleDefinition {
   name: string;
   function: FunctionName;
-  /** Fields of an EventBridge Scheduler cron expression, in UTC. */
-  cron: { minute: number; hour: number; weekDay: 'MON' | 'TUE' | 'WED' | 'THU' | 'FRI' | 'SAT' | 'SUN' };
+  /** Fields of an EventBridge Scheduler cron expression, in UTC; daily when weekDay is absent. */
+  cron: { minute: number; hour: number; weekDay?: 'MON' | 'TUE' | 'WED' | 'THU' | 'FRI' | 'SAT' | 'SUN' };
 }
 
 export const schedules: ScheduleDefinition[] = [
   { name: 'weekly-summary', function: 'weekly-summary', cron: { minute: 0, hour: 8, weekDay: 'MON' } },
+  { name: 'retire-instances', function: 'retire-instances', cron: { minute: 30, hour: 3 } },
 ];

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type ApiKeyRecord,
   authorize,
@@ -18,6 +18,7 @@ import { KeyRateLimiter } from '../../shared/rate-limit.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { type HttpEvent, header } from '../lib/http.ts';
+import { queryAll } from './query-all.ts';
 
 /** Key records by hash, trusted for KEY_CACHE_SECONDS: most requests then cost no read at all. */
 const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
@@ -98,23 +99,13 @@ export async function createApiKey(org: string, scope: Scope, now = new Date()):
   return { key, record };
 }
 
-export async function listApiKeys(org: string): Promise<ApiKeyRecord[]> {
-  const records: ApiKeyRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: config.TABLE_NAME,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': organizationKeysPartition(org) },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    records.push(...((page.Items ?? []) as ApiKeyItem[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return records;
+export function listApiKeys(org: string): Promise<ApiKeyRecord[]> {
+  return queryAll<ApiKeyItem>({
+    TableName: config.TABLE_NAME,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': organizationKeysPartition(org) },
+  });
 }
 
 /** Revokes the organization's key with this prefix; false when it has none. */

@@ -1,8 +1,7 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
 import {
   appEnvironmentPartition,
-  type DependencyItem,
   type DependencyState,
   dependencyItem,
   dependencyKey,
@@ -21,27 +20,12 @@ import {
 import { config, lifecycle } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchWrite } from './batch-write.ts';
+import { acquireLease, isConditionFailure, LeaseHeldError, releaseLease } from './instance-lease.ts';
+import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
 
-/**
- * A changed inventory is written under a lease on the instance head, so that two deliveries of the
- * same instance never interleave their dependency writes. It outlasts the consumer's timeout: a
- * consumer that dies leaves a lease that simply expires.
- */
-const leaseMs = 120_000;
-
 export type HeartbeatOutcome = 'ignored' | 'coalesced' | 'touched' | 'written';
-
-export class LeaseHeldError extends Error {
-  constructor(instance: string) {
-    super(`instance ${instance} is being written by another delivery; retrying later`);
-    this.name = 'LeaseHeldError';
-  }
-}
-
-const isConditionFailure = (error: unknown): boolean =>
-  (error as Error).name === 'ConditionalCheckFailedException';
 
 const expiresAt = (receivedAt: string): number => headExpiresAt(receivedAt, lifecycle);
 
@@ -96,97 +80,23 @@ export async function applyHeartbeat(message: HeartbeatMessage): Promise<Heartbe
   return writeInventory(message, hash);
 }
 
-/**
- * Deliveries of one instance in the same batch contend for its lease; a short wait lets the holder
- * finish before this delivery is handed back to SQS for a later retry.
- */
-const leaseAttempts = 5;
-
-async function acquireLease(message: HeartbeatMessage): Promise<InstanceItem> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await tryAcquireLease(message);
-    } catch (error) {
-      if (!(error instanceof LeaseHeldError) || attempt === leaseAttempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    }
-  }
-}
-
-async function tryAcquireLease(message: HeartbeatMessage): Promise<InstanceItem> {
-  const { org, heartbeat } = message;
-  const now = Date.now();
-  try {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: instanceKey(org, heartbeat.app, heartbeat.environment, heartbeat.instance),
-        UpdateExpression:
-          'SET lease_owner = :owner, lease_until = :until, app = :app, environment = :environment, instance = :instance',
-        ConditionExpression:
-          'attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :owner',
-        ExpressionAttributeValues: {
-          ':owner': message.id,
-          ':until': now + leaseMs,
-          ':now': now,
-          ':app': heartbeat.app,
-          ':environment': heartbeat.environment,
-          ':instance': heartbeat.instance,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Attributes as InstanceItem;
-  } catch (error) {
-    if (isConditionFailure(error)) throw new LeaseHeldError(heartbeat.instance);
-    throw error;
-  }
-}
-
-async function releaseLease(message: HeartbeatMessage): Promise<void> {
-  const { org, heartbeat } = message;
-  await documents
-    .send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: instanceKey(org, heartbeat.app, heartbeat.environment, heartbeat.instance),
-        UpdateExpression: 'REMOVE lease_owner, lease_until',
-        ConditionExpression: 'lease_owner = :owner',
-        ExpressionAttributeValues: { ':owner': message.id },
-      }),
-    )
-    .catch((error) => {
-      if (!isConditionFailure(error)) throw error;
-    });
-}
-
-export async function readInstanceDependencies(
+export function readInstanceDependencies(
   org: string,
   app: string,
   environment: string,
   instance: string,
 ): Promise<DependencyState[]> {
-  const dependencies: DependencyState[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: {
-          ':pk': appEnvironmentPartition(org, app, environment),
-          ':prefix': instanceDependencyPrefix(instance),
-        },
-        ProjectionExpression: '#name, version, ecosystem, started',
-        ExpressionAttributeNames: { '#name': 'name' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    dependencies.push(...((page.Items ?? []) as DependencyItem[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return dependencies;
+  return queryAll<DependencyState>({
+    TableName: tableName,
+    ConsistentRead: true,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: {
+      ':pk': appEnvironmentPartition(org, app, environment),
+      ':prefix': instanceDependencyPrefix(instance),
+    },
+    ProjectionExpression: '#name, version, ecosystem, started',
+    ExpressionAttributeNames: { '#name': 'name' },
+  });
 }
 
 async function recordClassification(message: HeartbeatMessage): Promise<void> {
@@ -197,7 +107,7 @@ async function recordClassification(message: HeartbeatMessage): Promise<void> {
         TableName: tableName,
         Key: appEnvironmentKey(org, heartbeat.app, heartbeat.environment),
         UpdateExpression:
-          'SET app = :app, environment = :environment, reported = :reported, reported_sent_at = :sent, first_seen = if_not_exists(first_seen, :seen)',
+          'SET app = :app, environment = :environment, reported = :reported, reported_sent_at = :sent, first_seen = if_not_exists(first_seen, :seen), overrides = if_not_exists(overrides, :none)',
         ConditionExpression: 'attribute_not_exists(reported_sent_at) OR reported_sent_at < :sent',
         ExpressionAttributeValues: {
           ':app': heartbeat.app,
@@ -205,6 +115,7 @@ async function recordClassification(message: HeartbeatMessage): Promise<void> {
           ':reported': reportedClassification(heartbeat),
           ':sent': heartbeat.sent_at,
           ':seen': message.received_at,
+          ':none': {},
         },
       }),
     )
@@ -217,9 +128,10 @@ async function recordClassification(message: HeartbeatMessage): Promise<void> {
 async function writeInventory(message: HeartbeatMessage, hash: string): Promise<HeartbeatOutcome> {
   const { org, heartbeat } = message;
   const { app, environment, instance } = heartbeat;
-  const head = await acquireLease(message);
+  const ref = { org, app, environment, instance };
+  const head = await acquireLease(ref, message.id);
   if (head.sent_at && head.sent_at >= heartbeat.sent_at) {
-    await releaseLease(message);
+    await releaseLease(ref, message.id);
     return 'ignored';
   }
   const next = dependencyStates(heartbeat);

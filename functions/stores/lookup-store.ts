@@ -1,36 +1,25 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AppEnvironmentItem, appEnvironmentKey } from '../../shared/entities/app-environment.ts';
 import { type DependencyItem, packagePartition } from '../../shared/entities/dependency.ts';
 import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
 import { groupLookupMatches, type LookupMatch, type LookupQuery } from '../../shared/lookup.ts';
 import { versionSortKey } from '../../shared/version-key.ts';
 import { config, lifecycle } from '../lib/config.ts';
-import { documents } from '../lib/dynamodb.ts';
 import { batchGet } from './batch-get.ts';
+import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
 
 /** Every instance of the organization running the package at a version: one Query on the package. */
-async function readPackageVersion(org: string, name: string, version: string): Promise<DependencyItem[]> {
-  const items: DependencyItem[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :version)',
-        ExpressionAttributeValues: {
-          ':pk': packagePartition(org, name),
-          ':version': `${versionSortKey(version)}#`,
-        },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...((page.Items ?? []) as DependencyItem[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+function readPackageVersion(org: string, name: string, version: string): Promise<DependencyItem[]> {
+  return queryAll<DependencyItem>({
+    TableName: tableName,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :version)',
+    ExpressionAttributeValues: {
+      ':pk': packagePartition(org, name),
+      ':version': `${versionSortKey(version)}#`,
+    },
+  });
 }
 
 export async function lookup(org: string, query: LookupQuery): Promise<LookupMatch[]> {

@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AppEnvironmentItem,
   appEnvironmentSortKeyPrefix,
@@ -13,19 +13,9 @@ import { type LatestScanItem, latestScanSortKeyPrefix } from '../../shared/entit
 import type { OrganizationItems } from '../../shared/fleet-summary.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
+import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
-
-async function queryAll<T>(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<T[]> {
-  const items: T[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    items.push(...((page.Items ?? []) as T[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
 
 export function listOrganizations(): Promise<OrganizationItem[]> {
   return queryAll<OrganizationItem>({

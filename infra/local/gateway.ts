@@ -53,20 +53,16 @@ class Throttle {
   }
 }
 
+/** The request body, or undefined when it is larger than API Gateway accepts (read to the end either way). */
 function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > apiGatewayMaxPayloadBytes) {
-        resolve(undefined);
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= apiGatewayMaxPayloadBytes) chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () => resolve(size > apiGatewayMaxPayloadBytes ? undefined : Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }

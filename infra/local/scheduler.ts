@@ -3,11 +3,15 @@ import { invoke } from './handlers.ts';
 
 const weekDays = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
 
-/** The next time after `from` at which a weekly cron schedule (UTC) fires. */
+/** The next time after `from` at which a daily or weekly cron schedule (UTC) fires. */
 export function nextFireTime(schedule: ScheduleDefinition, from: Date): Date {
   const { minute, hour, weekDay } = schedule.cron;
   const next = new Date(from);
   next.setUTCHours(hour, minute, 0, 0);
+  if (weekDay === undefined) {
+    if (next.getTime() <= from.getTime()) next.setUTCDate(next.getUTCDate() + 1);
+    return next;
+  }
   const dayOffset = (weekDays.indexOf(weekDay) - next.getUTCDay() + 7) % 7;
   next.setUTCDate(next.getUTCDate() + dayOffset);
   if (next.getTime() <= from.getTime()) next.setUTCDate(next.getUTCDate() + 7);

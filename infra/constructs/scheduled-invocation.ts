@@ -6,8 +6,8 @@ import { Construct } from 'constructs';
 import type { ScheduleDefinition } from '../../shared/resources.ts';
 import type { MusterFunction } from './muster-function.ts';
 
-/** An EventBridge Scheduler schedule that invokes its function on the definition's weekly cron. */
-export class WeeklySchedule extends Construct {
+/** An EventBridge Scheduler schedule that invokes its function on the definition's cron (UTC). */
+export class ScheduledInvocation extends Construct {
   constructor(scope: Construct, id: string, definition: ScheduleDefinition, target: MusterFunction) {
     super(scope, id);
     const { minute, hour, weekDay } = definition.cron;
@@ -17,7 +17,7 @@ export class WeeklySchedule extends Construct {
       schedule: ScheduleExpression.cron({
         minute: String(minute),
         hour: String(hour),
-        weekDay,
+        ...(weekDay ? { weekDay } : { day: '*' }),
         timeZone: TimeZone.ETC_UTC,
       }),
       target: new LambdaInvoke(target.function, { input: ScheduleTargetInput.fromObject({}), role }),

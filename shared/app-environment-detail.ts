@@ -1,0 +1,134 @@
+import type { Ecosystem } from './ecosystem.ts';
+import {
+  type AppEnvironmentItem,
+  type Classification,
+  effectiveClassification,
+} from './entities/app-environment.ts';
+import type { DependencyItem } from './entities/dependency.ts';
+import type { InstanceItem } from './entities/instance.ts';
+import type { LatestScanItem } from './entities/scan.ts';
+import {
+  emptySeverityCounts,
+  latestSeen,
+  liveInstances,
+  type RuntimeVersions,
+  runtimeVersions,
+} from './fleet-summary.ts';
+import type { Lifecycle } from './instance-status.ts';
+import type { SeverityCounts } from './scan-report.ts';
+
+export interface InstanceDetail {
+  instance: string;
+  status: 'running' | 'stale';
+  last_seen: string | null;
+  host: string | null;
+  runtime: { elixir?: string; otp?: string; erts?: string };
+  release: { name: string; version: string } | null;
+  git_sha: string | null;
+  dependency_count: number;
+}
+
+export interface DependencyVersions {
+  name: string;
+  ecosystem: Ecosystem;
+  versions: { version: string; instances: string[] }[];
+  /** Live instances that do not load it at all. */
+  missing_on: string[];
+}
+
+/** GET /v1/apps/{app}/{environment}: what each instance of one app-environment runs. */
+export interface AppEnvironmentDetail extends Classification {
+  app: string;
+  environment: string;
+  reported: Classification;
+  overrides: Partial<Classification>;
+  first_seen: string;
+  last_seen: string | null;
+  instances: InstanceDetail[];
+  runtime: RuntimeVersions;
+  dependencies: DependencyVersions[];
+  /** Dependencies whose version differs between instances, or that some instances lack. */
+  drift: DependencyVersions[];
+  vulnerabilities: { scan: SeverityCounts };
+}
+
+export interface AppEnvironmentItems {
+  appEnvironment: AppEnvironmentItem;
+  instances: InstanceItem[];
+  dependencies: DependencyItem[];
+  latestScans: LatestScanItem[];
+}
+
+function instanceDetail(instance: InstanceItem, status: InstanceDetail['status']): InstanceDetail {
+  return {
+    instance: instance.instance,
+    status,
+    last_seen: instance.last_seen ?? null,
+    host: instance.host ?? null,
+    runtime: instance.runtime ?? {},
+    release: instance.release ?? null,
+    git_sha: instance.git_sha ?? null,
+    dependency_count: instance.dependency_count ?? 0,
+  };
+}
+
+export function appEnvironmentDetail(
+  items: AppEnvironmentItems,
+  now: Date,
+  lifecycle: Lifecycle,
+): AppEnvironmentDetail {
+  const { appEnvironment } = items;
+  const { running, stale } = liveInstances(items.instances, appEnvironment, now, lifecycle);
+  const live = [...running, ...stale];
+  const liveNames = new Set(live.map((instance) => instance.instance));
+
+  const byName = new Map<string, { ecosystem: Ecosystem; versions: Map<string, string[]> }>();
+  for (const dependency of items.dependencies) {
+    if (!liveNames.has(dependency.instance)) continue;
+    const entry = byName.get(dependency.name) ?? { ecosystem: dependency.ecosystem, versions: new Map() };
+    entry.versions.set(dependency.version, [
+      ...(entry.versions.get(dependency.version) ?? []),
+      dependency.instance,
+    ]);
+    byName.set(dependency.name, entry);
+  }
+  const dependencies: DependencyVersions[] = [...byName.entries()]
+    .map(([name, { ecosystem, versions }]) => {
+      const loading = new Set([...versions.values()].flat());
+      return {
+        name,
+        ecosystem,
+        versions: [...versions.entries()]
+          .map(([version, instances]) => ({ version, instances: instances.sort() }))
+          .sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true })),
+        missing_on: [...liveNames].filter((instance) => !loading.has(instance)).sort(),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+
+  const scan = emptySeverityCounts();
+  for (const latest of items.latestScans) {
+    for (const severity of Object.keys(scan) as (keyof SeverityCounts)[])
+      scan[severity] += latest.counts[severity];
+  }
+
+  return {
+    app: appEnvironment.app,
+    environment: appEnvironment.environment,
+    ...effectiveClassification(appEnvironment),
+    reported: appEnvironment.reported,
+    overrides: appEnvironment.overrides ?? {},
+    first_seen: appEnvironment.first_seen,
+    last_seen: latestSeen(live),
+    instances: [
+      ...running.map((instance) => instanceDetail(instance, 'running')),
+      ...stale.map((instance) => instanceDetail(instance, 'stale')),
+    ].sort((a, b) => a.instance.localeCompare(b.instance)),
+    runtime: runtimeVersions(live),
+    dependencies,
+    drift: dependencies.filter(
+      (dependency) => dependency.versions.length > 1 || dependency.missing_on.length > 0,
+    ),
+    vulnerabilities: { scan },
+  };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+import { parseOrThrow } from './validation.ts';
+
+const slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9_.-]+$/, 'must be 1-64 characters of a-z, 0-9, _, - and .');
+
+export const appEnvironmentPathSchema = z.object({ app: slug, environment: slug });
+
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }).max(2048);
+
+/**
+ * PATCH /v1/apps/{app}/{environment}: an admin's override of the classification, which wins over what
+ * agents report. A field set to null removes its override, and the agents' value applies again.
+ */
+export const classificationOverrideSchema = z
+  .object({
+    internet_facing: z.boolean().nullable().optional(),
+    handles_pii: z.boolean().nullable().optional(),
+    urls: z.array(httpUrl).max(50).nullable().optional(),
+  })
+  .strict();
+
+export type ClassificationOverride = z.infer<typeof classificationOverrideSchema>;
+
+export function parseClassificationOverride(body: unknown): ClassificationOverride {
+  const override = parseOrThrow(classificationOverrideSchema, body);
+  if (Object.keys(override).length === 0) {
+    throw new ValidationError('body', 'set at least one of internet_facing, handles_pii, urls');
+  }
+  return override;
+}
