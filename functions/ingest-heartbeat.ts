@@ -17,6 +17,6 @@ export const handler = httpRoute(async (event) => {
     received_at: new Date().toISOString(),
     heartbeat,
   };
-  await enqueue(queueUrl, message);
+  await enqueue(queueUrl, message.id, message);
   return json(202, { id: message.id });
 });

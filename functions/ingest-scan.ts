@@ -19,6 +19,6 @@ export const handler = httpRoute(async (event) => {
     ...upload,
     findings,
   };
-  await enqueue(queueUrl, message);
+  await enqueue(queueUrl, message.id, message);
   return json(202, { id: message.id, findings: findings.length });
 });

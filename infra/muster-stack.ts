@@ -6,6 +6,7 @@ import { MusterHttpApi } from './constructs/http-api.ts';
 import { InventoryTable } from './constructs/inventory-table.ts';
 import { MessageQueue } from './constructs/message-queue.ts';
 import { MusterFunction } from './constructs/muster-function.ts';
+import { PayloadBucket } from './constructs/payload-bucket.ts';
 import { ScheduledInvocation } from './constructs/scheduled-invocation.ts';
 
 export interface MusterStackProps extends StackProps {
@@ -17,7 +18,8 @@ export interface MusterStackProps extends StackProps {
 
 /**
  * Muster on AWS, in the order a heartbeat travels: the HTTP API and its ingest functions, the queues
- * and their consumers, the inventory table, the lookup, and the weekly summary.
+ * (with a bucket for large messages) and their consumers, the inventory table, the lookup, and the
+ * scheduled summary and retirement.
  */
 export class MusterStack extends Stack {
   constructor(scope: Construct, id: string, props: MusterStackProps) {
@@ -40,6 +42,7 @@ export class MusterStack extends Stack {
 
     const api = new MusterHttpApi(this, 'Http', handlers);
 
+    const payloads = new PayloadBucket(this, 'Payloads');
     const messageQueues = Object.values(queues).map((definition) => ({
       definition,
       queue: new MessageQueue(
@@ -57,6 +60,12 @@ export class MusterStack extends Stack {
         if (!definition.sendsTo?.includes(queueDefinition.name)) continue;
         queue.queue.grantSendMessages(handler.function);
         handler.function.addEnvironment(queueDefinition.urlEnv, queue.queue.queueUrl);
+        payloads.allow(handler, 'write', queueDefinition.name);
+      }
+      if (definition.readsPayloads) {
+        for (const queue of Object.values(queues).filter((q) => q.consumer === definition.name)) {
+          payloads.allow(handler, 'read', queue.name);
+        }
       }
       if (definition.sendsEmail) handler.sendEmailFrom(props.summaryFrom);
     }

@@ -49,6 +49,19 @@ export const queues: Record<QueueName, QueueDefinition> = {
 
 export const deadLetterQueueName = (queue: QueueName): string => `${queue}-dlq`;
 
+/**
+ * Messages larger than the threshold travel as a claim check: the body goes to this bucket and the
+ * queue carries its key. SQS caps a message at 1 MiB, which an accepted 1 MiB request plus its
+ * envelope could exceed, and bills every 64 KB of a message as a request. Objects outlive the
+ * dead-letter queues' 14 days, so a message redriven from one still finds its body.
+ */
+export const payloadBucket = {
+  name: 'muster-payloads',
+  envVariable: 'PAYLOAD_BUCKET',
+  claimCheckThresholdBytes: 256 * 1024,
+  expirationDays: 15,
+} as const;
+
 export type FunctionName =
   | 'apps'
   | 'health'
@@ -70,6 +83,8 @@ export interface FunctionDefinition {
   /** What the function touches; the stack grants exactly this and nothing else. */
   table?: 'read' | 'read-write';
   sendsTo?: QueueName[];
+  /** Consumers read claim-checked message bodies from the payload bucket. */
+  readsPayloads?: boolean;
   sendsEmail?: boolean;
 }
 
@@ -106,6 +121,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 512,
     timeoutSeconds: 30,
     table: 'read-write',
+    readsPayloads: true,
   },
   'process-scans': {
     name: 'process-scans',
@@ -113,6 +129,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 256,
     timeoutSeconds: 30,
     table: 'read-write',
+    readsPayloads: true,
   },
   'retire-instances': {
     name: 'retire-instances',

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterQueueName, queues, schedules, table } from '../../shared/resources.ts';
+import { deadLetterQueueName, payloadBucket, queues, schedules, table } from '../../shared/resources.ts';
 import { useLocalAws } from './aws-environment.ts';
 import { type Gateway, startGateway } from './gateway.ts';
-import { provisionQueues, provisionTable, type QueueUrls } from './provision.ts';
+import { provisionPayloadBucket, provisionQueues, provisionTable, type QueueUrls } from './provision.ts';
 import { QueuePoller } from './queue-poller.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type LocalServers, startLocalServers } from './servers.ts';
@@ -42,8 +42,9 @@ export interface LocalStackOptions {
 }
 
 /** Sets the environment each function reads, the same variables the CDK stack sets in AWS. */
-function setFunctionEnvironment(queueUrls: QueueUrls): void {
+function setFunctionEnvironment(queueUrls: QueueUrls, bucket: string): void {
   process.env.TABLE_NAME = table.name;
+  process.env[payloadBucket.envVariable] = bucket;
   for (const queue of Object.values(queues)) process.env[queue.urlEnv] = queueUrls[queue.name].url;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 }
@@ -57,7 +58,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   useLocalAws(servers);
   await provisionTable(servers.dynamodb);
   const queueUrls = await provisionQueues(servers.sqs);
-  setFunctionEnvironment(queueUrls);
+  setFunctionEnvironment(queueUrls, await provisionPayloadBucket(servers.s3));
 
   const scheduler = new LocalScheduler(schedules);
   const gateway = await startGateway(port, {

@@ -5,8 +5,9 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterQueueName, type QueueName, queues, table } from '../../shared/resources.ts';
+import { deadLetterQueueName, payloadBucket, type QueueName, queues, table } from '../../shared/resources.ts';
 import { localQueueArn, localQueueUrl } from './aws-environment.ts';
 
 /** Creates the table from the shared definition unless it exists (data survives restarts). */
@@ -87,4 +88,16 @@ export async function provisionQueues(sqsEndpoint: string, suffix = ''): Promise
   }
   client.destroy();
   return urls;
+}
+
+/** Creates the payload bucket for claim-checked messages (CreateBucket is idempotent here). */
+export async function provisionPayloadBucket(s3Endpoint: string): Promise<string> {
+  const client = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: payloadBucket.name }));
+  } catch (error) {
+    if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+  }
+  client.destroy();
+  return payloadBucket.name;
 }

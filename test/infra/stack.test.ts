@@ -116,8 +116,11 @@ describe('MusterStack', () => {
         'sqs:SendMessage',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
+        's3:PutObject',
       ]),
     );
+    expect(policiesOf('process-heartbeats').has('s3:GetObject')).toBe(true);
+    expect(policiesOf('process-heartbeats').has('s3:PutObject')).toBe(false);
     expect(policiesOf('health')).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents']));
     const summary = policiesOf('weekly-summary');
     expect(summary.has('ses:SendEmail')).toBe(true);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/ingest-heartbeat.ts';
+import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
 import { maxBodyBytes } from '../../shared/resources.ts';
-import { bodyOf, context, httpEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
 import { heartbeat, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor, receiveAll } from '../support/local-services.ts';
 
@@ -19,6 +21,22 @@ describe('POST /v1/heartbeat', () => {
     const message = messages.find((m) => m.id === id);
     expect(message?.org).toBe(org);
     expect(message?.heartbeat).toEqual(heartbeat());
+  });
+
+  it('sends a large heartbeat through the payload bucket, and the consumer reads it back', async () => {
+    const org = uniqueOrg();
+    const deps = Array.from({ length: 4000 }, (_, i) => ({
+      name: `package_with_a_name_long_enough_to_make_the_message_large_${i}`,
+      version: '1.0.0-rc.1+build.2026',
+    }));
+    const result = await post(await keyFor(org, 'ingest'), { ...heartbeat(), deps });
+    expect(result.statusCode).toBe(202);
+    const messages = (await receiveAll('heartbeats')) as { claim_check?: { key: string } }[];
+    const claimCheck = messages.find((m) => m.claim_check?.key.endsWith(`${bodyOf(result).id}.json`));
+    expect(claimCheck).toBeDefined();
+    const response = await processHeartbeats(sqsEvent([claimCheck]), context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await readInstanceDependencies(org, 'billing', 'prod', 'billing@web-1')).toHaveLength(4000);
   });
 
   it('answers 401 without a key or with an unknown one, and 403 for another scope', async () => {

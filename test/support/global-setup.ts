@@ -1,5 +1,10 @@
 import type { TestProject } from 'vitest/node';
-import { provisionQueues, provisionTable, type QueueUrls } from '../../infra/local/provision.ts';
+import {
+  provisionPayloadBucket,
+  provisionQueues,
+  provisionTable,
+  type QueueUrls,
+} from '../../infra/local/provision.ts';
 import { startLocalServers } from '../../infra/local/servers.ts';
 
 export interface TestServers {
@@ -29,6 +34,7 @@ export default async function setup(project: TestProject) {
   const servers = await startLocalServers();
   await provisionTable(servers.dynamodb);
   const queueUrls = await provisionQueues(servers.sqs);
+  await provisionPayloadBucket(servers.s3);
   project.provide('servers', {
     dynamodb: servers.dynamodb,
     sqs: servers.sqs,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { useLocalAws } from '../../infra/local/aws-environment.ts';
 import { provisionQueues } from '../../infra/local/provision.ts';
-import { queues, table } from '../../shared/resources.ts';
+import { payloadBucket, queues, table } from '../../shared/resources.ts';
 
 /**
  * Runs before each test file imports anything: points the AWS SDK at the run's local servers, gives
@@ -13,5 +13,6 @@ const servers = inject('servers');
 useLocalAws(servers);
 export const testQueues = await provisionQueues(servers.sqs, `-${randomUUID().slice(0, 8)}`);
 process.env.TABLE_NAME = table.name;
+process.env[payloadBucket.envVariable] = payloadBucket.name;
 for (const queue of Object.values(queues)) process.env[queue.urlEnv] = testQueues[queue.name].url;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

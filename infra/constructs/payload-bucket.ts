@@ -1,0 +1,43 @@
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { payloadBucket, type QueueName } from '../../shared/resources.ts';
+import type { MusterFunction } from './muster-function.ts';
+
+/** Where large queue messages wait as claim checks: private, encrypted, expiring on their own. */
+export class PayloadBucket extends Construct {
+  readonly bucket: Bucket;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.bucket = new Bucket(this, 'Bucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(payloadBucket.expirationDays) }],
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Transient message bodies that only Muster’s own functions write and read, each expiring in 15 days; access logs would record nothing the queues’ metrics do not.',
+    });
+  }
+
+  /** The function may write (producers) or read (consumers) the claim checks of one queue. */
+  allow(handler: MusterFunction, access: 'write' | 'read', queue: QueueName): void {
+    handler.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: [access === 'write' ? 's3:PutObject' : 's3:GetObject'],
+        resources: [this.bucket.arnForObjects(`${queue}/*`)],
+      }),
+    );
+    handler.function.addEnvironment(payloadBucket.envVariable, this.bucket.bucketName);
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
+    Validations.of(handler.function.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${queue}/*]`,
+      reason:
+        'Claim-check objects are named by message id at run time; the grant covers only this queue’s prefix.',
+    });
+  }
+}
