@@ -18,15 +18,17 @@ const versionPattern = /^(\d+(?:\.\d+)*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]
 
 export const maxVersionPartDigits = 14;
 
-function encodeNumbers(numbers: string): string {
+/** The key of a version's numbers alone, without pre-release: the start of every key with them. */
+export function encodeVersionNumbers(numbers: (number | string)[]): string {
   return numbers
-    .split('.')
     .map((part) => {
-      const digits = part.replace(/^0+(?=\d)/, '');
+      const digits = String(part).replace(/^0+(?=\d)/, '');
       return String.fromCharCode(0x40 + digits.length) + digits;
     })
     .join('.');
 }
+
+const encodeNumbers = (numbers: string): string => encodeVersionNumbers(numbers.split('.'));
 
 export function versionSortKey(version: string): string {
   const match = versionPattern.exec(version);

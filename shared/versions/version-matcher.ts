@@ -1,0 +1,193 @@
+import { encodeVersionNumbers } from '../version-key.ts';
+import {
+  compareElixirVersions,
+  type ElixirVersion,
+  maxDigits,
+  parseElixirVersion,
+} from './elixir-version.ts';
+import { compareOtpVersions, type OtpVersion, otpApproximateUpper, parseOtpVersion } from './otp-version.ts';
+import type { Clause, Operator } from './requirement.ts';
+
+/**
+ * Which versions a requirement admits. Hex packages and Elixir's applications follow Elixir's
+ * Version exactly; Erlang/OTP releases and applications (27.3.4.2, ssh 5.2.11.6) have any number of
+ * parts and are compared part by part, with `~>` raising the next-to-last part.
+ */
+export type VersionScheme = 'elixir' | 'otp';
+
+export class InvalidRequirement extends Error {}
+
+interface Bound {
+  numbers: number[];
+  inclusive: boolean;
+}
+
+/** Where the matching versions can lie, as numbers: the key range that a Query reads. */
+export interface NumberRange {
+  low?: number[];
+  high?: number[];
+}
+
+interface CompiledClause {
+  connective?: 'and' | 'or';
+  test: (version: string) => boolean;
+  low?: number[];
+  high?: number[];
+}
+
+const hugeNumber = new RegExp(`\\d{${maxDigits + 1},}`);
+
+function elixirNumbers(version: ElixirVersion): number[] {
+  return [version.major, version.minor, version.patch ?? 0];
+}
+
+function compileElixir(operator: Operator, operand: string): CompiledClause {
+  const version = parseElixirVersion(operand, true);
+  if (!version || (operator !== '~>' && version.patch === undefined)) {
+    throw new InvalidRequirement(`${operand} is not a version ${operator} can take`);
+  }
+  const within = (text: string, test: (order: number) => boolean) => {
+    const candidate = parseElixirVersion(text);
+    return candidate !== undefined && test(compareElixirVersions(candidate, version));
+  };
+  const numbers = elixirNumbers(version);
+  switch (operator) {
+    case '==':
+      return { test: (v) => within(v, (o) => o === 0), low: numbers, high: numbers };
+    case '!=':
+      return { test: (v) => within(v, (o) => o !== 0) };
+    case '>':
+      return { test: (v) => within(v, (o) => o > 0), low: numbers };
+    case '>=':
+      return { test: (v) => within(v, (o) => o >= 0), low: numbers };
+    case '<':
+      return { test: (v) => within(v, (o) => o < 0), high: numbers };
+    case '<=':
+      return { test: (v) => within(v, (o) => o <= 0), high: numbers };
+    case '~>': {
+      const from: ElixirVersion = { ...version, patch: version.patch ?? 0 };
+      const to: ElixirVersion =
+        version.patch === undefined
+          ? { major: version.major + 1, minor: 0, patch: 0, pre: [0] }
+          : { major: version.major, minor: version.minor + 1, patch: 0, pre: [0] };
+      const test = (text: string) => {
+        const candidate = parseElixirVersion(text);
+        return (
+          candidate !== undefined &&
+          compareElixirVersions(candidate, from) >= 0 &&
+          compareElixirVersions(candidate, to) < 0
+        );
+      };
+      return { test, low: elixirNumbers(from), high: elixirNumbers(to) };
+    }
+  }
+}
+
+function compileOtp(operator: Operator, operand: string): CompiledClause {
+  const version = parseOtpVersion(operand);
+  if (!version) throw new InvalidRequirement(`${operand} is not an Erlang/OTP version such as 27.3.4.2`);
+  const within = (text: string, test: (order: number) => boolean) => {
+    const candidate = parseOtpVersion(text);
+    return candidate !== undefined && test(compareOtpVersions(candidate, version));
+  };
+  switch (operator) {
+    case '==':
+      return { test: (v) => within(v, (o) => o === 0), low: version, high: version };
+    case '!=':
+      return { test: (v) => within(v, (o) => o !== 0) };
+    case '>':
+      return { test: (v) => within(v, (o) => o > 0), low: version };
+    case '>=':
+      return { test: (v) => within(v, (o) => o >= 0), low: version };
+    case '<':
+      return { test: (v) => within(v, (o) => o < 0), high: version };
+    case '<=':
+      return { test: (v) => within(v, (o) => o <= 0), high: version };
+    case '~>': {
+      const upper: OtpVersion = otpApproximateUpper(version);
+      const test = (text: string) => {
+        const candidate = parseOtpVersion(text);
+        return (
+          candidate !== undefined &&
+          compareOtpVersions(candidate, version) >= 0 &&
+          compareOtpVersions(candidate, upper) < 0
+        );
+      };
+      return { test, low: version, high: upper };
+    }
+  }
+}
+
+const lowest = (a: number[], b: number[]) => (compareOtpVersions(a, b) <= 0 ? a : b);
+const highest = (a: number[], b: number[]) => (compareOtpVersions(a, b) >= 0 ? a : b);
+
+export class VersionMatcher {
+  private readonly clauses: CompiledClause[];
+
+  constructor(clauses: Clause[], scheme: VersionScheme) {
+    if (clauses.length === 0) throw new InvalidRequirement('is empty');
+    const oversized = clauses.find((clause) => hugeNumber.test(clause.operand));
+    if (oversized)
+      throw new InvalidRequirement(`${oversized.operand}: each number has at most ${maxDigits} digits`);
+    const compile = scheme === 'elixir' ? compileElixir : compileOtp;
+    this.clauses = clauses.map((clause) => ({
+      connective: clause.connective,
+      ...compile(clause.operator, clause.operand),
+    }));
+  }
+
+  /** Version.match?/2: clauses from left to right, `and` before `or`. */
+  matches(version: string): boolean {
+    if (hugeNumber.test(version)) return false;
+    const [first, ...rest] = this.clauses;
+    let result = first!.test(version);
+    for (const clause of rest) {
+      if (clause.connective === 'or') {
+        if (result) return true;
+        result = clause.test(version);
+      } else {
+        result = result && clause.test(version);
+      }
+    }
+    return result;
+  }
+
+  /** The narrowest span of version numbers outside which nothing matches; open where unbounded. */
+  numberRange(): NumberRange {
+    const groups: CompiledClause[][] = [];
+    for (const clause of this.clauses) {
+      if (clause.connective !== 'and') groups.push([]);
+      groups[groups.length - 1]!.push(clause);
+    }
+    let low: number[] | undefined;
+    let high: number[] | undefined;
+    let openLow = false;
+    let openHigh = false;
+    for (const group of groups) {
+      const lows = group.flatMap((clause) => (clause.low ? [clause.low] : []));
+      const highs = group.flatMap((clause) => (clause.high ? [clause.high] : []));
+      // Within a group every clause holds, so the group starts at its highest low and ends at its lowest high.
+      if (lows.length === 0) openLow = true;
+      else {
+        const groupLow = lows.reduce(highest);
+        low = low ? lowest(low, groupLow) : groupLow;
+      }
+      if (highs.length === 0) openHigh = true;
+      else {
+        const groupHigh = highs.reduce(lowest);
+        high = high ? highest(high, groupHigh) : groupHigh;
+      }
+    }
+    return { low: openLow ? undefined : low, high: openHigh ? undefined : high };
+  }
+}
+
+/** Sort-key bounds for a span of versions: every key of a version inside it lies between them. */
+export function versionKeyBounds({ low, high }: NumberRange): { low?: string; high?: string } {
+  const trimmed = low ? low.slice(0, Math.max(1, low.findLastIndex((n) => n !== 0) + 1)) : undefined;
+  return {
+    low: trimmed ? encodeVersionNumbers(trimmed) : undefined,
+    // '~' sorts after the separators '#', '!' and '.', so every longer version and pre-release is inside.
+    high: high ? `${encodeVersionNumbers(high)}~` : undefined,
+  };
+}
