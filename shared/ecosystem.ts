@@ -1,8 +1,12 @@
 /** Where a running application comes from, which decides the advisories that apply to it. */
 export type Ecosystem = 'otp' | 'elixir' | 'hex';
 
-/** Applications shipped in Erlang/OTP releases (current and retired ones still found in old releases). */
+/**
+ * Applications shipped in Erlang/OTP releases (current and retired ones still found in old releases),
+ * and `otp` itself: the release an instance runs is kept as a dependency of that name.
+ */
 const otpApplications = new Set([
+  'otp',
   'asn1',
   'common_test',
   'compiler',

@@ -5,15 +5,28 @@ import type { DependencyState } from './entities/dependency.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import type { Heartbeat } from './heartbeat.ts';
 
+/**
+ * The runtime an instance reports, as dependencies: the OTP release (`otp`, such as 27.3.4.2), ERTS and
+ * Elixir, unless the loaded applications already name them. So "who runs OTP < 27.3.4.1" is the same
+ * one Query on the package index as any other lookup.
+ */
+function runtimeDependencies(heartbeat: Heartbeat): { name: string; version: string; running: true }[] {
+  const loaded = new Set(heartbeat.deps.map((dependency) => dependency.name));
+  const runtime = heartbeat.runtime ?? {};
+  return (['otp', 'erts', 'elixir'] as const)
+    .filter((name) => runtime[name] !== undefined && !loaded.has(name))
+    .map((name) => ({ name, version: runtime[name]!, running: true }));
+}
+
 /** An instance's dependencies as they are stored: classified, and marked when the app was started. */
 export function dependencyStates(heartbeat: Heartbeat): DependencyState[] {
   const started = new Set(heartbeat.started_apps ?? []);
-  return heartbeat.deps
+  return [...heartbeat.deps, ...runtimeDependencies(heartbeat)]
     .map((dependency) => ({
       name: dependency.name,
       version: dependency.version,
       ecosystem: ecosystemOf(dependency.name),
-      started: started.has(dependency.name),
+      started: started.has(dependency.name) || 'running' in dependency,
     }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -3,9 +3,12 @@ import type { AppEnvironmentItem } from './entities/app-environment.ts';
 import { type Classification, effectiveClassification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
 import type { InstanceItem } from './entities/instance.ts';
+import { ValidationError } from './errors.ts';
 import { instanceStatus, type Lifecycle } from './instance-status.ts';
 import { parseOrThrow } from './validation.ts';
-import { sameRelease } from './version-key.ts';
+import { type VersionQuery, type VersionSelector, versionSelector } from './version-selector.ts';
+
+const bounded = (max: number) => z.string().min(1).max(max);
 
 export const lookupQuerySchema = z.object({
   package: z
@@ -14,13 +17,40 @@ export const lookupQuerySchema = z.object({
     .max(100)
     .transform((name) => name.toLowerCase())
     .pipe(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a package or OTP application name')),
-  version: z.string({ message: 'is required' }).min(1).max(64),
+  version: bounded(64).optional(),
+  requirement: bounded(512).optional(),
+  range: bounded(512).optional(),
+  ecosystem: z.enum(['hex', 'otp', 'elixir']).optional(),
+  format: z.enum(['json', 'csv']).default('json'),
 });
 
-export type LookupQuery = z.infer<typeof lookupQuerySchema>;
+export interface LookupQuery {
+  package: string;
+  ecosystem?: 'hex' | 'otp' | 'elixir';
+  format: 'json' | 'csv';
+  versions: VersionQuery;
+  selector: VersionSelector;
+}
 
 export function parseLookupQuery(parameters: Record<string, string | undefined>): LookupQuery {
-  return parseOrThrow(lookupQuerySchema, parameters, 'query');
+  const query = parseOrThrow(lookupQuerySchema, parameters, 'query');
+  const given = (['version', 'requirement', 'range'] as const).filter((field) => query[field] !== undefined);
+  if (given.length !== 1) {
+    throw new ValidationError(
+      given[1] ?? 'version',
+      given.length === 0
+        ? 'is required (or requirement, or range)'
+        : 'give only one of version, requirement and range',
+    );
+  }
+  const versions = { [given[0]!]: query[given[0]!] } as VersionQuery;
+  return {
+    package: query.package,
+    ecosystem: query.ecosystem,
+    format: query.format,
+    versions,
+    selector: versionSelector(query.package, versions),
+  };
 }
 
 export interface LookupInstance {
@@ -37,8 +67,20 @@ export interface LookupMatch extends Classification {
   instances: LookupInstance[];
 }
 
+export interface LookupTotals {
+  apps: number;
+  environments: number;
+  app_environments: number;
+  instances: number;
+}
+
+export interface LookupResult {
+  matches: LookupMatch[];
+  totals: LookupTotals;
+}
+
 export interface LookupSources {
-  query: LookupQuery;
+  query: Pick<LookupQuery, 'selector' | 'ecosystem'>;
   /** Dependency items read from the package's index partition. */
   dependencies: DependencyItem[];
   /** Instance heads by sort key; a dependency whose instance has no head has left the inventory. */
@@ -66,10 +108,21 @@ function exposureRank(match: LookupMatch): number {
 const latest = (a: string | null, b: string | null): string | null =>
   a === null ? b : b === null || a > b ? a : b;
 
-export function groupLookupMatches(sources: LookupSources): LookupMatch[] {
+/** The dependencies a lookup may select, before their instances are read. */
+export function selectDependencies(
+  dependencies: DependencyItem[],
+  query: Pick<LookupQuery, 'selector' | 'ecosystem'>,
+): DependencyItem[] {
+  return dependencies.filter(
+    (dependency) =>
+      (query.ecosystem === undefined || dependency.ecosystem === query.ecosystem) &&
+      query.selector.matches(dependency.version),
+  );
+}
+
+export function groupLookupMatches(sources: LookupSources): LookupResult {
   const matches = new Map<string, LookupMatch>();
-  for (const dependency of sources.dependencies) {
-    if (!sameRelease(dependency.version, sources.query.version)) continue;
+  for (const dependency of selectDependencies(sources.dependencies, sources.query)) {
     const head = sources.instances.get(sources.instanceSortKey(dependency));
     const status = head ? instanceStatus(head, sources.now, sources.lifecycle) : 'retired';
     if (!head || status === 'retired') continue;
@@ -97,10 +150,19 @@ export function groupLookupMatches(sources: LookupSources): LookupMatch[] {
   }
   const result = [...matches.values()];
   for (const match of result) match.instances.sort((a, b) => a.instance.localeCompare(b.instance));
-  return result.sort(
+  result.sort(
     (a, b) =>
       exposureRank(a) - exposureRank(b) ||
       a.app.localeCompare(b.app) ||
       a.environment.localeCompare(b.environment),
   );
+  return {
+    matches: result,
+    totals: {
+      apps: new Set(result.map((match) => match.app)).size,
+      environments: new Set(result.map((match) => match.environment)).size,
+      app_environments: result.length,
+      instances: result.reduce((sum, match) => sum + match.instances.length, 0),
+    },
+  };
 }

@@ -162,7 +162,7 @@ async function writeInventory(message: HeartbeatMessage, hash: string): Promise<
           ':seen': message.received_at,
           ':expires': expiresAt(message.received_at),
           ':hash': hash,
-          ':count': next.length,
+          ':count': heartbeat.deps.length,
           ':runtime': heartbeat.runtime ?? {},
           ':release': heartbeat.release ?? null,
           ':sha': heartbeat.git_sha ?? null,

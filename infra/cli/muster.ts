@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { organizationPattern, type Scope, scopes } from '../../shared/api-keys.ts';
@@ -18,10 +19,12 @@ const usage = `Usage: npm run muster -- <command>
   keys revoke --org ORG --prefix PREFIX                revoke a key by the prefix shown in keys list
   orgs recipients --org ORG --email ADDRESS...         set who receives the weekly summary
   summary send                                         send the weekly summary now (local stack)
-  lookup PACKAGE VERSION                               which apps run PACKAGE at VERSION
+  lookup PACKAGE REQUIREMENT [--csv]                   which apps run PACKAGE at versions matching an
+                                                       Elixir requirement ('< 1.14.2', '~> 2.0', or a version)
 
 Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TABLE_NAME targets a
-deployed table instead. lookup uses MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), or the local stack.`;
+deployed table instead. lookup uses MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), else
+~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}), else the local stack's demo read key.`;
 
 class UsageError extends Error {}
 
@@ -122,39 +125,85 @@ async function summary(action: string | undefined) {
   console.log(await response.text());
 }
 
-async function lookup(name: string | undefined, version: string | undefined) {
-  if (!name || !version) throw new UsageError('lookup needs PACKAGE and VERSION');
-  const endpoint = process.env.MUSTER_ENDPOINT ?? localEndpoints()?.api;
-  const key = process.env.MUSTER_API_KEY;
-  if (!endpoint || !key)
-    throw new UsageError('lookup needs MUSTER_API_KEY (a read key) and MUSTER_ENDPOINT or a local stack');
-  const url = new URL('/v1/lookup', endpoint);
-  url.search = new URLSearchParams({ package: name, version }).toString();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
-  const body = (await response.json()) as {
-    matches?: {
-      app: string;
-      environment: string;
-      internet_facing: boolean;
-      handles_pii: boolean;
-      instances: { instance: string; version: string; last_seen: string | null }[];
-    }[];
-    error?: { message: string };
-  };
-  if (!response.ok) throw new UsageError(`${response.status}: ${body.error?.message ?? 'request failed'}`);
-  const matches = body.matches ?? [];
-  console.log(`${name} ${version}: ${matches.length} app-environments`);
-  for (const match of matches) {
-    const flags = [match.internet_facing && 'internet-facing', match.handles_pii && 'PII']
-      .filter(Boolean)
-      .join(', ');
-    console.log(`${match.app} / ${match.environment}${flags ? `  [${flags}]` : ''}`);
-    for (const instance of match.instances) {
-      console.log(
-        `    ${instance.instance}  ${instance.version}  last seen ${instance.last_seen ?? 'never'}`,
-      );
-    }
+interface LookupAnswer {
+  matches: {
+    app: string;
+    environment: string;
+    internet_facing: boolean;
+    handles_pii: boolean;
+    instances: { instance: string; version: string; last_seen: string | null; stale: boolean }[];
+  }[];
+  totals: { apps: number; environments: number; instances: number };
+}
+
+/**
+ * Where to look up and with which read key: MUSTER_ENDPOINT and MUSTER_API_KEY, else the config file
+ * (~/.config/muster/config.json: {"endpoint": ..., "api_key": ...}), else the local stack's demo key.
+ */
+function lookupTarget(): { endpoint: string; key: string } {
+  const file = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'muster', 'config.json');
+  const saved = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { endpoint?: string; api_key?: string })
+    : {};
+  const local = localEndpoints();
+  const demoFile = join(resolve(process.env.MUSTER_DATA_DIR ?? '.muster'), 'demo.json');
+  const demoKey =
+    local && existsSync(demoFile)
+      ? (JSON.parse(readFileSync(demoFile, 'utf8')) as { keys: { read: string } }).keys.read
+      : undefined;
+  const endpoint = process.env.MUSTER_ENDPOINT ?? saved.endpoint ?? local?.api;
+  const key = process.env.MUSTER_API_KEY ?? saved.api_key ?? demoKey;
+  if (!endpoint || !key) {
+    throw new UsageError(
+      `lookup needs MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), or ${file}, or a local stack`,
+    );
   }
+  return { endpoint, key };
+}
+
+async function lookup(name: string | undefined, requirement: string | undefined, csv: boolean) {
+  if (!name || !requirement) throw new UsageError('lookup needs PACKAGE and a VERSION or REQUIREMENT');
+  const { endpoint, key } = lookupTarget();
+  const url = new URL('/v1/lookup', endpoint);
+  url.search = new URLSearchParams({
+    package: name,
+    requirement,
+    ...(csv ? { format: 'csv' } : {}),
+  }).toString();
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: { message: string } };
+    throw new Error(`${response.status}: ${body.error?.message ?? 'request failed'}`);
+  }
+  if (csv) {
+    process.stdout.write(await response.text());
+    return;
+  }
+  const { matches, totals } = (await response.json()) as LookupAnswer;
+  const rows = matches.flatMap((match) =>
+    match.instances.map((instance) => [
+      `${match.app}/${match.environment}`,
+      [match.internet_facing ? 'internet' : '', match.handles_pii ? 'pii' : ''].filter(Boolean).join(',') ||
+        '-',
+      instance.instance,
+      instance.version,
+      `${instance.last_seen ?? 'never'}${instance.stale ? ' (stale)' : ''}`,
+    ]),
+  );
+  const header = ['APP/ENV', 'EXPOSURE', 'INSTANCE', 'VERSION', 'LAST SEEN'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  for (const row of [header, ...rows])
+    console.log(
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  console.log(
+    `\n${name} ${requirement}: ${totals.apps} apps, ${totals.environments} environments, ${totals.instances} instances`,
+  );
 }
 
 async function main(argv: string[]) {
@@ -166,6 +215,7 @@ async function main(argv: string[]) {
       scope: { type: 'string' },
       prefix: { type: 'string' },
       email: { type: 'string', multiple: true },
+      csv: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -177,7 +227,7 @@ async function main(argv: string[]) {
   if (command === 'keys') await keys(action, values);
   else if (command === 'orgs') await orgs(action, values);
   else if (command === 'summary') await summary(action);
-  else if (command === 'lookup') await lookup(action, extra);
+  else if (command === 'lookup') await lookup(action, extra, values.csv ?? false);
   else throw new UsageError(`unknown command: ${command}`);
 }
 

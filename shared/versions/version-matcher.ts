@@ -43,8 +43,11 @@ function elixirNumbers(version: ElixirVersion): number[] {
 
 function compileElixir(operator: Operator, operand: string): CompiledClause {
   const version = parseElixirVersion(operand, true);
-  if (!version || (operator !== '~>' && version.patch === undefined)) {
-    throw new InvalidRequirement(`${operand} is not a version ${operator} can take`);
+  if (!version) throw new InvalidRequirement(`${operand} is not a version such as 1.4.2 or 1.4.2-rc.1`);
+  if (operator !== '~>' && version.patch === undefined) {
+    throw new InvalidRequirement(
+      `${operand} needs a patch number (MAJOR.MINOR.PATCH); only ~> takes MAJOR.MINOR`,
+    );
   }
   const within = (text: string, test: (order: number) => boolean) => {
     const candidate = parseElixirVersion(text);

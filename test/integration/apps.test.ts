@@ -173,7 +173,7 @@ describe('retirement', () => {
     await store(org, [{ instance: 'web-1' }, { instance: 'old-1', received: hoursAgo(24 * 8) }]);
     expect(await retireSilentInstances(org, new Date())).toBe(1);
     expect(await readInstanceDependencies(org, 'billing', 'prod', 'old-1')).toEqual([]);
-    expect(await readInstanceDependencies(org, 'billing', 'prod', 'web-1')).toHaveLength(4);
+    expect(await readInstanceDependencies(org, 'billing', 'prod', 'web-1')).toHaveLength(7);
     const detail = bodyOf(
       await get(await keyFor(org, 'read'), '/v1/apps/billing/prod', { app: 'billing', environment: 'prod' }),
     );
@@ -186,6 +186,6 @@ describe('retirement', () => {
     await store(org, [{ instance: 'web-1', received: hoursAgo(24 * 8) }]);
     await retireSilentInstances(org, new Date());
     await store(org, [{ instance: 'web-1' }]);
-    expect(await readInstanceDependencies(org, 'billing', 'prod', 'web-1')).toHaveLength(4);
+    expect(await readInstanceDependencies(org, 'billing', 'prod', 'web-1')).toHaveLength(7);
   });
 });

@@ -36,7 +36,7 @@ describe('POST /v1/heartbeat', () => {
     expect(claimCheck).toBeDefined();
     const response = await processHeartbeats(sqsEvent([claimCheck]), context);
     expect(response.batchItemFailures).toEqual([]);
-    expect(await readInstanceDependencies(org, 'billing', 'prod', 'billing@web-1')).toHaveLength(4000);
+    expect(await readInstanceDependencies(org, 'billing', 'prod', 'billing@web-1')).toHaveLength(4003);
   });
 
   it('answers 401 without a key or with an unknown one, and 403 for another scope', async () => {

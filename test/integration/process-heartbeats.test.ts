@@ -18,9 +18,14 @@ async function deliver(...messages: HeartbeatMessage[]) {
   return { failures: response.batchItemFailures, units: capacityMeter.snapshot() };
 }
 
+const runtime = new Set(['otp', 'erts', 'elixir']);
+
+/** The versions an instance's applications are stored at, leaving out its runtime (OTP, ERTS, Elixir). */
 const versions = async (org: string, instance = 'billing@web-1') =>
   Object.fromEntries(
-    (await readInstanceDependencies(org, 'billing', 'prod', instance)).map((d) => [d.name, d.version]),
+    (await readInstanceDependencies(org, 'billing', 'prod', instance))
+      .filter((d) => !runtime.has(d.name))
+      .map((d) => [d.name, d.version]),
   );
 
 const head = async (org: string, instance = 'billing@web-1') =>

@@ -4,6 +4,7 @@ import { type DependencyItem, dependencyItem } from '../../shared/entities/depen
 import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { groupLookupMatches, parseLookupQuery } from '../../shared/lookup.ts';
+import { versionSelector } from '../../shared/version-selector.ts';
 
 const org = 'acme';
 
@@ -40,13 +41,31 @@ const bySortKey = <T extends { sk: string }>(items: T[]) => new Map(items.map((i
 
 describe('parseLookupQuery', () => {
   it('lower-cases the package and requires a version', () => {
-    expect(parseLookupQuery({ package: 'Plug', version: '1.16.1' })).toEqual({
+    expect(parseLookupQuery({ package: 'Plug', version: '1.16.1' })).toMatchObject({
       package: 'plug',
-      version: '1.16.1',
+      versions: { version: '1.16.1' },
+      format: 'json',
     });
     expect(() => parseLookupQuery({ package: 'plug' })).toThrow(ValidationError);
     expect(() => parseLookupQuery({ version: '1.0.0' })).toThrow(/package: is required/);
     expect(() => parseLookupQuery({ package: 'pl ug', version: '1' })).toThrow(/package/);
+  });
+
+  it('takes exactly one of version, requirement and range, and names a malformed one', () => {
+    expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', range: '< 2.0.0' })).toThrow(
+      /^range: give only one/,
+    );
+    expect(() => parseLookupQuery({ package: 'plug', requirement: '>= 1.0' })).toThrow(
+      /^requirement: 1\.0 needs a patch number/
+    );
+    expect(() => parseLookupQuery({ package: 'plug', requirement: '== == 1.0.0' })).toThrow(
+      /^requirement: is not/,
+    );
+    expect(() => parseLookupQuery({ package: 'plug', range: '>= 1.0.0; < 2' })).toThrow(/^range: is not/);
+    expect(() => parseLookupQuery({ package: 'plug', requirement: '< 1000000000000000.0.0' })).toThrow(
+      /14 digits/,
+    );
+    expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', format: 'xml' })).toThrow(/^format/);
   });
 });
 
@@ -72,8 +91,8 @@ describe('groupLookupMatches', () => {
     appEnvironment('billing', 'staging', true, true),
     appEnvironment('intranet', 'prod', false, true),
   ]);
-  const matches = groupLookupMatches({
-    query: { package: 'plug', version: '1.16.1' },
+  const { matches, totals } = groupLookupMatches({
+    query: { selector: versionSelector('plug', { version: '1.16.1' }) },
     dependencies,
     instances,
     appEnvironments,
@@ -103,6 +122,10 @@ describe('groupLookupMatches', () => {
 
   it('marks instances that missed their heartbeats as stale', () => {
     expect(matches.find((m) => m.app === 'intranet')!.instances[0]!.stale).toBe(true);
+  });
+
+  it('counts apps, environments and instances', () => {
+    expect(totals).toEqual({ apps: 2, environments: 2, app_environments: 3, instances: 4 });
   });
 
   it('leaves out instances past their retention and other releases', () => {
