@@ -56,7 +56,7 @@ describe('parseLookupQuery', () => {
       /^range: give only one/,
     );
     expect(() => parseLookupQuery({ package: 'plug', requirement: '>= 1.0' })).toThrow(
-      /^requirement: 1\.0 needs a patch number/
+      /^requirement: 1\.0 needs a patch number/,
     );
     expect(() => parseLookupQuery({ package: 'plug', requirement: '== == 1.0.0' })).toThrow(
       /^requirement: is not/,
