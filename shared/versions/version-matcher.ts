@@ -17,11 +17,6 @@ export type VersionScheme = 'elixir' | 'otp';
 
 export class InvalidRequirement extends Error {}
 
-interface Bound {
-  numbers: number[];
-  inclusive: boolean;
-}
-
 /** Where the matching versions can lie, as numbers: the key range that a Query reads. */
 export interface NumberRange {
   low?: number[];
