@@ -4,26 +4,44 @@ import { documents } from '../lib/dynamodb.ts';
 
 const maxBatch = 100;
 const maxAttempts = 8;
+const concurrentBatches = 8;
 
-/** Reads items by key in batches of 100 (eventually consistent), retrying unprocessed keys; keyed by sk. */
+async function getBatch<T extends TableKey>(
+  tableName: string,
+  keys: TableKey[],
+  items: Map<string, T>,
+): Promise<void> {
+  let pending = keys;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > maxAttempts)
+      throw new Error(`${pending.length} reads still unprocessed after ${maxAttempts} attempts`);
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    const result = await documents.send(
+      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
+    );
+    for (const item of (result.Responses?.[tableName] ?? []) as T[]) items.set(item.sk, item);
+    pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as TableKey[];
+  }
+}
+
+/**
+ * Reads items by key (eventually consistent) in batches of 100, eight batches at a time, retrying
+ * unprocessed keys; the items come back keyed by sk.
+ */
 export async function batchGet<T extends TableKey>(
   tableName: string,
   keys: TableKey[],
 ): Promise<Map<string, T>> {
   const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
+  const batches: TableKey[][] = [];
+  for (let start = 0; start < unique.length; start += maxBatch)
+    batches.push(unique.slice(start, start + maxBatch));
   const items = new Map<string, T>();
-  for (let start = 0; start < unique.length; start += maxBatch) {
-    let pending: TableKey[] = unique.slice(start, start + maxBatch);
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > maxAttempts)
-        throw new Error(`${pending.length} reads still unprocessed after ${maxAttempts} attempts`);
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-      const result = await documents.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
-      );
-      for (const item of (result.Responses?.[tableName] ?? []) as T[]) items.set(item.sk, item);
-      pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as TableKey[];
-    }
-  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrentBatches, batches.length) }, async () => {
+      while (next < batches.length) await getBatch(tableName, batches[next++]!, items);
+    }),
+  );
   return items;
 }

@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -25,8 +31,9 @@ const tableWriteActions = [
 
 /**
  * A Lambda function with Muster's defaults: Node 22 on arm64, an ES module bundle minified with source
- * maps, a log group with a retention, JSON logs, and a role of its own that may write only to that log
- * group until the stack grants it what its definition says it uses.
+ * maps, a log group with a retention, JSON logs without the platform's per-invocation lines, and a role
+ * of its own that may write only to that log group until the stack grants it what its definition says
+ * it uses.
  */
 export class MusterFunction extends Construct {
   readonly function: NodejsFunction;
@@ -56,6 +63,9 @@ export class MusterFunction extends Construct {
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      // The platform's START/END/REPORT lines would triple log ingestion; metrics carry the same durations.
+      systemLogLevelV2: SystemLogLevel.WARN,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'muster',

@@ -153,6 +153,23 @@ describe('GET /v1/lookup', () => {
     );
   });
 
+  it('finds every instance when so many match that it reads the organization’s heads in one Query', async () => {
+    const org = uniqueOrg();
+    const heartbeats = Array.from({ length: 230 }, (_, i) => ({
+      app: `app-${i % 40}`,
+      instance: `i-${i}`,
+      deps: [{ name: 'plug', version: '1.16.1' }],
+    }));
+    for (let start = 0; start < heartbeats.length; start += 25)
+      await store(org, ...heartbeats.slice(start, start + 25));
+    await store(uniqueOrg('other'), { instance: 'not-mine' });
+    const { matches, totals } = bodyOf(
+      await lookup(await keyFor(org, 'read'), { package: 'plug', version: '1.16.1' }),
+    );
+    expect(totals).toMatchObject({ apps: 40, app_environments: 40, instances: 230 });
+    expect(matches.every((m: { internet_facing: boolean }) => m.internet_facing)).toBe(true);
+  });
+
   it('answers an empty list when nothing runs the version', async () => {
     const org = uniqueOrg();
     await store(org, {});

@@ -1,0 +1,24 @@
+defmodule Muster do
+  @moduledoc """
+  The Muster agent reports what a running Elixir app really runs, so that Muster can answer which
+  apps use the vulnerable version of a package.
+
+  Added to an app's dependencies, it starts with the app (`Muster.Application`) and, when it has
+  an API key, sends a heartbeat a few seconds after boot and then every hour: every loaded
+  application with its version, the Elixir, OTP and ERTS versions, the release, the host and the
+  app's classification. See the README for installation and `Muster.Config` for the settings.
+
+  The agent is built as four concerns: `Muster.Collector` builds the heartbeat, `Muster.Encoder`
+  turns it into JSON, `Muster.Transport` sends it and `Muster.Scheduler` decides when.
+  """
+
+  @doc """
+  Collects, encodes and sends one heartbeat now, and returns the outcome of the request; see
+  `Muster.Transport.post/2`.
+  """
+  @spec report(Muster.Config.t()) :: {:ok, pos_integer} | {:error, Muster.Transport.reason()}
+  def report(%Muster.Config{} = config) do
+    body = config |> Muster.Collector.collect() |> Muster.Encoder.encode!()
+    Muster.Transport.post(config, body)
+  end
+end

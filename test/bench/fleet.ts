@@ -1,0 +1,177 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dependency, Heartbeat } from '../../shared/heartbeat.ts';
+
+/**
+ * Realistic fleets from real mix.lock files: each lockfile is one app's Hex dependency set; apps run
+ * in prod and staging with two instances each; versions drift between apps, between environments
+ * (staging ahead) and now and then between the instances of one app-environment (a rollout under
+ * way); every instance also loads the OTP and Elixir applications of its runtime.
+ */
+
+export interface Lockfile {
+  name: string;
+  dependencies: Dependency[];
+}
+
+/** The Hex entries of a mix.lock, old single-line format or new: `"plug": {:hex, :plug, "1.16.1", ...}`. */
+export function parseMixLock(text: string): Dependency[] {
+  const entries = text.matchAll(/"([a-z][a-z0-9_]*)":\s*\{:hex,\s*:"?[\w.]+"?,\s*"([^"]+)"/g);
+  return [...entries].map(([, name, version]) => ({ name: name!, version: version! }));
+}
+
+export function readLockfiles(directory: string): Lockfile[] {
+  return readdirSync(directory)
+    .filter((file) => file.endsWith('.mix.lock'))
+    .sort()
+    .map((file) => ({
+      name: file
+        .replace(/\.mix\.lock$/, '')
+        .split('__')[1]!
+        .replace(/[^a-z0-9]+/gi, '-')
+        .toLowerCase(),
+      dependencies: parseMixLock(readFileSync(join(directory, file), 'utf8')),
+    }))
+    .filter((lockfile) => lockfile.dependencies.length > 0);
+}
+
+/** Representative OTP releases with the versions of the applications a Phoenix release loads. */
+const otpReleases = [
+  {
+    otp: '25.3.2.12',
+    erts: '13.2.2.7',
+    apps: {
+      kernel: '8.5.4.2',
+      stdlib: '4.3.1.3',
+      compiler: '8.2.6.4',
+      crypto: '5.1.4.2',
+      public_key: '1.13.3.2',
+      ssl: '10.9.1.3',
+      ssh: '4.15.3.3',
+      inets: '8.3.1.2',
+      asn1: '5.0.21.1',
+      sasl: '4.2',
+      runtime_tools: '1.19',
+      os_mon: '2.8.2',
+    },
+  },
+  {
+    otp: '26.2.5.4',
+    erts: '14.2.5.4',
+    apps: {
+      kernel: '9.2.4.2',
+      stdlib: '5.2.3.2',
+      compiler: '8.4.3',
+      crypto: '5.4.2.1',
+      public_key: '1.15.1.3',
+      ssl: '11.1.4.3',
+      ssh: '5.1.4.2',
+      inets: '9.1.0.1',
+      asn1: '5.2.2',
+      sasl: '4.2.1',
+      runtime_tools: '2.0.1',
+      os_mon: '2.9.1',
+    },
+  },
+  {
+    otp: '27.1.2',
+    erts: '15.1.2',
+    apps: {
+      kernel: '10.1.1',
+      stdlib: '6.1.2',
+      compiler: '8.5.3',
+      crypto: '5.5.1',
+      public_key: '1.16.3',
+      ssl: '11.2.3',
+      ssh: '5.2.3',
+      inets: '9.3',
+      asn1: '5.3.1',
+      sasl: '4.2.2',
+      runtime_tools: '2.1.1',
+      os_mon: '2.10.1',
+    },
+  },
+];
+
+const elixirVersions = ['1.14.5', '1.15.8', '1.16.3', '1.17.3', '1.18.3'];
+
+/** A small deterministic generator (mulberry32), so that every run builds the same fleet. */
+export function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A nearby release of the same line: the patch number moved by a little, as drifting apps pin. */
+export function driftVersion(version: string, by: number): string {
+  const match = /^(\d+)\.(\d+)\.(\d+)(.*)$/.exec(version);
+  if (!match) return version;
+  const patch = Math.max(0, Number(match[3]) + by);
+  return `${match[1]}.${match[2]}.${patch}`;
+}
+
+export interface FleetOptions {
+  appEnvironments: number;
+  instancesPerAppEnvironment?: number;
+  seed?: number;
+  sentAt: string;
+}
+
+/** The heartbeats of a whole fleet, one per instance. */
+export function generateFleet(lockfiles: Lockfile[], options: FleetOptions): Heartbeat[] {
+  const next = random(options.seed ?? 20261130);
+  const instances = options.instancesPerAppEnvironment ?? 2;
+  const heartbeats: Heartbeat[] = [];
+  const apps = Math.ceil(options.appEnvironments / 2);
+  for (let appIndex = 0; appIndex < apps; appIndex++) {
+    const lockfile = lockfiles[appIndex % lockfiles.length]!;
+    const app = `${lockfile.name}-${appIndex}`;
+    const runtime = otpReleases[Math.floor(next() * otpReleases.length)]!;
+    const elixir = elixirVersions[Math.floor(next() * elixirVersions.length)]!;
+    // Each app pins its own versions around the lockfile's.
+    const pinned = lockfile.dependencies.map((d) => ({
+      name: d.name,
+      version: next() < 0.3 ? driftVersion(d.version, Math.floor(next() * 5) - 2) : d.version,
+    }));
+    const internetFacing = next() < 0.5;
+    const handlesPii = next() < 0.4;
+    for (const environment of ['prod', 'staging']) {
+      if (heartbeats.length >= options.appEnvironments * instances) break;
+      const hex =
+        environment === 'staging'
+          ? pinned.map((d) => (next() < 0.2 ? { ...d, version: driftVersion(d.version, 1) } : d))
+          : pinned;
+      for (let instance = 0; instance < instances; instance++) {
+        // Now and then a rollout is half done: the second instance still runs one older version.
+        const lagging = instance > 0 && next() < 0.1 && hex.length > 0;
+        const ownHex = lagging
+          ? hex.map((d, i) => (i === 0 ? { ...d, version: driftVersion(d.version, -1) } : d))
+          : hex;
+        const deps = [
+          ...ownHex,
+          ...Object.entries(runtime.apps).map(([name, version]) => ({ name, version })),
+          ...['elixir', 'logger', 'eex'].map((name) => ({ name, version: elixir })),
+        ].filter((d, i, all) => all.findIndex((other) => other.name === d.name) === i);
+        heartbeats.push({
+          app,
+          environment,
+          instance: `${app}@${environment}-${instance + 1}`,
+          sent_at: options.sentAt,
+          internet_facing: environment === 'prod' && internetFacing,
+          handles_pii: handlesPii,
+          urls: environment === 'prod' && internetFacing ? [`https://${app}.example.com`] : [],
+          runtime: { elixir, otp: runtime.otp, erts: runtime.erts },
+          release: { name: app, version: '1.0.0' },
+          host: `${environment}-${instance + 1}.internal`,
+          started_apps: deps.map((d) => d.name),
+          deps,
+        });
+      }
+    }
+  }
+  return heartbeats;
+}

@@ -1,0 +1,536 @@
+/**
+ * `npm run bench [-- --quick] [-- --json FILE]`: Muster's speed and cost, measured on this machine
+ * against the local AWS servers with the real handlers, written to docs/performance.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-lambda';
+import { useLocalAws } from '../../infra/local/aws-environment.ts';
+import { startGateway } from '../../infra/local/gateway.ts';
+import { provisionPayloadBucket, provisionQueues, provisionTable } from '../../infra/local/provision.ts';
+import { QueuePoller } from '../../infra/local/queue-poller.ts';
+import { startLocalServers } from '../../infra/local/servers.ts';
+import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
+import { dependencyStates, diffDependencies } from '../../shared/inventory.ts';
+import { type FunctionName, payloadBucket, queues, table } from '../../shared/resources.ts';
+import { bundleFunctions, coldInitMs, sizeKb } from './bundles.ts';
+import { type CostLine, type MeasuredCosts, monthlyCost, prices, totalUsd } from './cost-model.ts';
+import { driftVersion, generateFleet, readLockfiles } from './fleet.ts';
+import { inParallel, percentile, round, timed } from './measure.ts';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } },
+});
+const quick = values.quick!;
+const command = `npm run bench${quick ? ' -- --quick' : ''}`;
+const lockfileDirectory = new URL('../../../shared/lockfiles/', import.meta.url).pathname;
+if (!existsSync(lockfileDirectory)) {
+  console.error('The benchmark builds its fleets from ../shared/lockfiles, which is not here.');
+  process.exit(1);
+}
+const fleetSizes = quick ? [1000] : [1000, 10_000];
+const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+// Local servers in memory, and the functions' environment, before any handler is imported.
+const servers = await startLocalServers();
+useLocalAws(servers);
+await provisionTable(servers.dynamodb);
+const queueUrls = await provisionQueues(servers.sqs);
+process.env.TABLE_NAME = table.name;
+process.env[payloadBucket.envVariable] = await provisionPayloadBucket(servers.s3);
+for (const queue of Object.values(queues)) process.env[queue.urlEnv] = queueUrls[queue.name].url;
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
+const { capacityMeter } = await import('../../functions/lib/capacity-meter.ts');
+const { createApiKey } = await import('../../functions/stores/api-key-store.ts');
+const { setSummaryRecipients } = await import('../../functions/stores/organization-store.ts');
+const { readOrganizationItems } = await import('../../functions/stores/organization-store.ts');
+const processHeartbeats = (await import('../../functions/process-heartbeats.ts')).handler;
+const ingest = (await import('../../functions/ingest-heartbeat.ts')).handler;
+const lookupHandler = (await import('../../functions/lookup.ts')).handler;
+const weeklySummary = (await import('../../functions/weekly-summary.ts')).handler;
+const { summarizeFleet } = await import('../../shared/fleet-summary.ts');
+const { lifecycle } = await import('../../functions/lib/config.ts');
+
+const context = {
+  functionName: 'bench',
+  awsRequestId: 'bench',
+  getRemainingTimeInMillis: () => 30_000,
+} as Context;
+const lockfiles = readLockfiles(lockfileDirectory);
+const now = () => new Date().toISOString();
+
+function sqsEvent(messages: HeartbeatMessage[]): SQSEvent {
+  return {
+    Records: messages.map((message) => ({
+      messageId: randomUUID(),
+      receiptHandle: 'bench',
+      body: JSON.stringify(message),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'bench',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueUrls.heartbeats.arn,
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+const message = (org: string, heartbeat: Heartbeat, receivedAt = now()): HeartbeatMessage => ({
+  id: randomUUID(),
+  org,
+  received_at: receivedAt,
+  heartbeat,
+});
+
+async function deliver(messages: HeartbeatMessage[]): Promise<void> {
+  const response = await processHeartbeats(sqsEvent(messages), context);
+  if (response.batchItemFailures.length > 0)
+    throw new Error(`${response.batchItemFailures.length} records failed`);
+}
+
+/** Request units of one operation, as DynamoDB reported them. */
+async function units(action: () => Promise<unknown>): Promise<{ read_units: number; write_units: number }> {
+  capacityMeter.reset();
+  await action();
+  return capacityMeter.snapshot();
+}
+
+const httpEvent = (key: string, path: string, query?: Record<string, string>, body?: unknown) => ({
+  version: '2.0',
+  routeKey: `${body ? 'POST' : 'GET'} ${path}`,
+  rawPath: path,
+  rawQueryString: new URLSearchParams(query).toString(),
+  headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+  queryStringParameters: query,
+  requestContext: { http: { method: body ? 'POST' : 'GET', path }, requestId: 'bench', routeKey: '' },
+  body: body ? JSON.stringify(body) : undefined,
+  isBase64Encoded: false,
+});
+
+// --- Request units per heartbeat ------------------------------------------------------------------------
+
+log('request units per heartbeat');
+const sample = generateFleet(lockfiles, { appEnvironments: 2, sentAt: now() })[0]!;
+const unitsOrg = `bench-units-${randomUUID().slice(0, 8)}`;
+const t0 = Date.now();
+const at = (minutes: number) => new Date(t0 + minutes * 60_000).toISOString();
+const first = await units(() => deliver([message(unitsOrg, { ...sample, sent_at: at(0) }, at(0))]));
+const changedHeartbeat = {
+  ...sample,
+  sent_at: at(60),
+  deps: sample.deps.map((d, i) => (i < 5 ? { ...d, version: driftVersion(d.version, 1) } : d)),
+};
+const changed = await units(() => deliver([message(unitsOrg, changedHeartbeat, at(60))]));
+const unchanged = await units(() =>
+  deliver([message(unitsOrg, { ...changedHeartbeat, sent_at: at(120) }, at(120))]),
+);
+const coalesced = await units(() =>
+  deliver([message(unitsOrg, { ...changedHeartbeat, sent_at: at(121) }, at(121))]),
+);
+const duplicate = await units(() =>
+  deliver([message(unitsOrg, { ...changedHeartbeat, sent_at: at(121) }, at(121))]),
+);
+
+/** Index (gsi1) writes that the local DynamoDB leaves out of its count: one per item put or deleted. */
+function indexWrites(before: Heartbeat | undefined, after: Heartbeat): number {
+  const previous = before ? dependencyStates(before) : [];
+  const { upserts, removals } = diffDependencies(previous, dependencyStates(after));
+  const moved = upserts.filter((u) =>
+    previous.some((p) => p.name === u.name && p.version !== u.version),
+  ).length;
+  return upserts.length + moved + removals.length;
+}
+const heartbeatUnits = {
+  dependencies: dependencyStates(sample).length,
+  first: { ...first, index_write_units: indexWrites(undefined, sample) },
+  changed: { ...changed, index_write_units: indexWrites(sample, changedHeartbeat) },
+  unchanged,
+  coalesced,
+  duplicate,
+};
+
+// --- Ingest throughput, in process -------------------------------------------------------------------------
+
+log('ingest throughput');
+const ingestOrg = `bench-ingest-${randomUUID().slice(0, 8)}`;
+// Ten keys, as ten fleets would send: one key's rate limit would otherwise be what is measured.
+const ingestKeys = await Promise.all(
+  Array.from({ length: 10 }, async () => (await createApiKey(ingestOrg, 'ingest')).key),
+);
+const ingestCount = quick ? 1000 : 3000;
+const ingestSamples: number[] = [];
+const ingestStart = performance.now();
+for (let i = 0; i < ingestCount; i++) {
+  const { result, ms } = await timed(() =>
+    ingest(
+      httpEvent(ingestKeys[i % 10]!, '/v1/heartbeat', undefined, { ...sample, sent_at: now() }) as never,
+      context,
+    ),
+  );
+  if ((result as APIGatewayProxyStructuredResultV2).statusCode !== 202) throw new Error('ingest refused');
+  ingestSamples.push(ms);
+}
+const ingestPerSecond = ingestCount / ((performance.now() - ingestStart) / 1000);
+const { SQSClient, GetQueueAttributesCommand, PurgeQueueCommand } = await import('@aws-sdk/client-sqs');
+const sqs = new SQSClient({});
+// Those messages measured the ingest handler; they are not part of the fleets that follow.
+await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrls.heartbeats.url }));
+
+// --- Fleets: load, lookups, summary --------------------------------------------------------------------------
+
+interface FleetFigures {
+  app_environments: number;
+  instances: number;
+  dependency_items: number;
+  load_seconds: number;
+  consumer_records_per_s: number;
+  lookup: Record<
+    'common' | 'rare',
+    { package: string; rru: number; p50_ms: number; p95_ms: number; matches: number }
+  >;
+  summary_rru: number;
+}
+
+const fleets: FleetFigures[] = [];
+const fleetOrgs: string[] = [];
+for (const size of fleetSizes) {
+  log(`fleet of ${size} app-environments: loading`);
+  const org = `bench-fleet-${size}-${randomUUID().slice(0, 6)}`;
+  fleetOrgs.push(org);
+  const heartbeats = generateFleet(lockfiles, { appEnvironments: size, sentAt: now() });
+  const batches: HeartbeatMessage[][] = [];
+  for (let i = 0; i < heartbeats.length; i += 25) {
+    batches.push(heartbeats.slice(i, i + 25).map((h) => message(org, h)));
+  }
+  const { ms: loadMs } = await timed(() => inParallel(batches, 4, deliver));
+  const dependencyItems = heartbeats.reduce((sum, h) => sum + dependencyStates(h).length, 0);
+
+  // The most widespread package and one that few apps load.
+  const counts = new Map<string, number>();
+  for (const h of heartbeats) for (const d of h.deps) counts.set(d.name, (counts.get(d.name) ?? 0) + 1);
+  const hexCounts = [...counts.entries()].filter(
+    ([name]) =>
+      ![
+        'kernel',
+        'stdlib',
+        'elixir',
+        'logger',
+        'eex',
+        'compiler',
+        'crypto',
+        'public_key',
+        'ssl',
+        'ssh',
+        'inets',
+        'asn1',
+        'sasl',
+        'runtime_tools',
+        'os_mon',
+      ].includes(name),
+  );
+  const common = hexCounts.sort((a, b) => b[1] - a[1])[0]![0];
+  const rare =
+    hexCounts.find(([, count]) => count >= 2 && count <= 4)?.[0] ?? hexCounts[hexCounts.length - 1]![0];
+  const readKey = (await createApiKey(org, 'read')).key;
+  const lookup = {} as FleetFigures['lookup'];
+  for (const [label, name] of [
+    ['common', common],
+    ['rare', rare],
+  ] as const) {
+    const query = { package: name, requirement: '>= 0.0.0' };
+    const samples: number[] = [];
+    let rru = 0;
+    let matches = 0;
+    for (let run = 0; run < (quick ? 15 : 30); run++) {
+      capacityMeter.reset();
+      const { result, ms } = await timed(() =>
+        lookupHandler(httpEvent(readKey, '/v1/lookup', query) as never, context),
+      );
+      rru = capacityMeter.snapshot().read_units;
+      matches = JSON.parse((result as APIGatewayProxyStructuredResultV2).body!).totals.instances;
+      samples.push(ms);
+    }
+    lookup[label] = {
+      package: name,
+      rru: round(rru),
+      p50_ms: round(percentile(samples, 50)),
+      p95_ms: round(percentile(samples, 95)),
+      matches,
+    };
+  }
+  const summary = await units(async () =>
+    summarizeFleet(await readOrganizationItems(org), new Date(), lifecycle),
+  );
+  fleets.push({
+    app_environments: size,
+    instances: heartbeats.length,
+    dependency_items: dependencyItems,
+    load_seconds: round(loadMs / 1000),
+    consumer_records_per_s: round(heartbeats.length / (loadMs / 1000)),
+    lookup,
+    summary_rru: round(summary.read_units),
+  });
+  log(`fleet of ${size}: loaded in ${round(loadMs / 1000)} s; lookups ${JSON.stringify(lookup)}`);
+}
+
+// --- End to end through the local gateway, queue and consumer ---------------------------------------------------
+
+log('end to end through the local stack');
+const gateway = await startGateway(0);
+const poller = new QueuePoller({
+  queue: queues.heartbeats,
+  url: queueUrls.heartbeats.url,
+  arn: queueUrls.heartbeats.arn,
+});
+poller.start();
+const e2eOrg = `bench-e2e-${randomUUID().slice(0, 8)}`;
+const e2eKey = (await createApiKey(e2eOrg, 'ingest')).key;
+const e2eFleet = generateFleet(lockfiles, { appEnvironments: quick ? 100 : 300, sentAt: now() });
+const e2eStart = performance.now();
+await inParallel(e2eFleet, 8, async (heartbeat) => {
+  const response = await fetch(`${gateway.url}/v1/heartbeat`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${e2eKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(heartbeat),
+  });
+  if (response.status !== 202) throw new Error(`gateway answered ${response.status}`);
+});
+for (;;) {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrls.heartbeats.url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  if (
+    Attributes.ApproximateNumberOfMessages === '0' &&
+    Attributes.ApproximateNumberOfMessagesNotVisible === '0'
+  )
+    break;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+const e2ePerSecond = e2eFleet.length / ((performance.now() - e2eStart) / 1000);
+const applied = (await readOrganizationItems(e2eOrg)).instances.length;
+if (applied !== e2eFleet.length)
+  throw new Error(`end to end: ${applied} of ${e2eFleet.length} instances stored`);
+await poller.stop();
+await gateway.close();
+
+// --- Weekly summary for the whole fleet -------------------------------------------------------------------------
+
+log('weekly summary');
+await setSummaryRecipients(fleetOrgs[fleetOrgs.length - 1]!, ['security@bench.example']);
+const summaryRun = await units(() => weeklySummary());
+
+// --- Bundles and cold starts ----------------------------------------------------------------------------------
+
+log('bundles and cold initialization');
+const bundles = await bundleFunctions();
+const bundleKb = {} as Record<FunctionName, number>;
+const coldMs = {} as Record<FunctionName, number>;
+for (const [name, file] of Object.entries(bundles) as [FunctionName, string][]) {
+  bundleKb[name] = round(sizeKb(file));
+  coldMs[name] = round(await coldInitMs(file, name, { ...process.env }));
+}
+
+await servers.stop();
+
+// --- Cost model ----------------------------------------------------------------------------------------------
+
+const measured: MeasuredCosts = {
+  touchWru: unchanged.write_units,
+  changedWru: changed.write_units + heartbeatUnits.changed.index_write_units,
+  unchangedRru: unchanged.read_units,
+  ingestMs: percentile(ingestSamples, 50),
+  consumerMsPerRecord: 1000 / fleets[0]!.consumer_records_per_s,
+  // Head ~520 B; each dependency item ~390 B in the table and again in the index.
+  storageBytesPerInstance: 520 + heartbeatUnits.dependencies * 390 * 2,
+};
+const costs: Record<string, { lines: CostLine[]; total: number }> = {};
+for (const instances of [1000, 10_000, 100_000]) {
+  for (const [label, intervalSeconds] of [
+    ['hourly', 3600],
+    ['5min', 300],
+  ] as const) {
+    const lines = monthlyCost({ instances, intervalSeconds }, measured);
+    costs[`${instances}_${label}`] = { lines, total: round(totalUsd(lines), 2) };
+  }
+}
+
+// --- Report ----------------------------------------------------------------------------------------------------
+
+const figures = {
+  command,
+  machine: `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  date: new Date().toISOString().slice(0, 10),
+  first_heartbeat_wru: first.write_units + heartbeatUnits.first.index_write_units,
+  changed_heartbeat_wru: measured.changedWru,
+  unchanged_heartbeat_wru: unchanged.write_units,
+  unchanged_heartbeat_rru: unchanged.read_units,
+  coalesced_heartbeat_wru: coalesced.write_units,
+  lookup_rru_common: fleets[fleets.length - 1]!.lookup.common.rru,
+  lookup_rru_rare: fleets[fleets.length - 1]!.lookup.rare.rru,
+  lookup_p50_ms: fleets[fleets.length - 1]!.lookup.common.p50_ms,
+  lookup_p95_ms: fleets[fleets.length - 1]!.lookup.common.p95_ms,
+  ingest_heartbeats_per_s: round(ingestPerSecond),
+  consumer_heartbeats_per_s: fleets[0]!.consumer_records_per_s,
+  end_to_end_heartbeats_per_s: round(e2ePerSecond),
+  weekly_summary_rru: round(summaryRun.read_units),
+  bundle_kb: bundleKb,
+  cold_init_ms: coldMs,
+  cost_usd_month: Object.fromEntries(Object.entries(costs).map(([key, value]) => [key, value.total])),
+  heartbeat_units: heartbeatUnits,
+  fleets,
+};
+
+if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
+writeFileSync(new URL('../../docs/performance.md', import.meta.url), renderReport());
+log(`done: docs/performance.md${values.json ? ` and ${values.json}` : ''}`);
+process.exit(0);
+
+function renderReport(): string {
+  const largest = fleets[fleets.length - 1]!;
+  const worstBundle = Math.max(...Object.values(bundleKb));
+  const worstCold = Math.max(...Object.values(coldMs));
+  const costFor1000 = costs['1000_hourly']!.total;
+  const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return `# Performance and cost
+
+Measured by \`${command}\` on ${figures.date}, on ${figures.machine}. Everything runs in one process against the local AWS servers (dynalite, fauxqs), with the real handlers; fleets are generated from the ${lockfiles.length} real \`mix.lock\` files in \`../shared/lockfiles\` (each an app's Hex dependencies, with drift between apps, environments and instances, plus the OTP and Elixir applications of one of three OTP releases). \`npm run bench\` runs fleets of 1,000 and 10,000 app-environments; \`-- --quick\` only 1,000.
+
+## Targets
+
+| target | measured | verdict |
+|---|---|---|
+| unchanged heartbeat ≤ 1 write request unit | ${unchanged.write_units} WRU (${coalesced.write_units} within the last-seen interval) | ${unchanged.write_units <= 1 ? 'met' : 'missed'} |
+| a lookup reads only its package's items | one Query on \`gsi1pk = ORG#<org>#PKG#<name>\` in the version key range | met by construction (see [data model](data-model.md)) |
+| every bundle ≤ 300 KB minified | largest ${worstBundle} KB | ${worstBundle <= 300 ? 'met' : `missed by ${round(worstBundle - 300)} KB`} |
+| cold initialization ≤ 150 ms here | slowest ${worstCold} ms | ${worstCold <= 150 ? 'met' : `missed by ${round(worstCold - 150)} ms`} |
+| ≤ $2 a month per 1,000 instances heartbeating hourly | $${costFor1000.toFixed(2)} | ${costFor1000 <= 2 ? 'met' : `missed by $${(costFor1000 - 2).toFixed(2)}`} |
+
+## DynamoDB request units per operation
+
+Base-table units are what DynamoDB (here dynalite) reported through \`ReturnConsumedCapacity\`; dynalite leaves out index writes, so \`gsi1\` units are counted from the items written (one per dependency item put or deleted, two when a version changes, since the index entry moves).
+
+| operation | read units | write units (table) | write units (gsi1) |
+|---|---|---|---|
+${[
+  [
+    'first heartbeat (' + heartbeatUnits.dependencies + ' dependencies)',
+    first.read_units,
+    first.write_units,
+    heartbeatUnits.first.index_write_units,
+  ],
+  [
+    'changed heartbeat (5 versions changed)',
+    changed.read_units,
+    changed.write_units,
+    heartbeatUnits.changed.index_write_units,
+  ],
+  ['unchanged heartbeat, last-seen interval passed', unchanged.read_units, unchanged.write_units, 0],
+  ['unchanged heartbeat within the interval', coalesced.read_units, coalesced.write_units, 0],
+  ['duplicate delivery', duplicate.read_units, duplicate.write_units, 0],
+]
+  .map((cells) => row(cells))
+  .join('\n')}
+${fleets
+  .map((f) =>
+    [
+      row([
+        `lookup, common package \`${f.lookup.common.package}\` (${f.lookup.common.matches} instances), ${f.app_environments} app-environments`,
+        f.lookup.common.rru,
+        0,
+        0,
+      ]),
+      row([
+        `lookup, rare package \`${f.lookup.rare.package}\` (${f.lookup.rare.matches} instances), ${f.app_environments} app-environments`,
+        f.lookup.rare.rru,
+        0,
+        0,
+      ]),
+      row([
+        `fleet summary (weekly summary's read), ${f.app_environments} app-environments`,
+        f.summary_rru,
+        0,
+        0,
+      ]),
+    ].join('\n'),
+  )
+  .join('\n')}
+| weekly summary run, all benchmark organizations | ${round(summaryRun.read_units)} | 0 | 0 |
+
+Advisory re-matching is not built yet; it has no figure.
+
+## Throughput
+
+| path | heartbeats per second |
+|---|---|
+| ingest handler in process (auth cached, validation, SQS send to fauxqs), one core | ${round(ingestPerSecond)} (p50 ${round(percentile(ingestSamples, 50), 2)} ms, p95 ${round(percentile(ingestSamples, 95), 2)} ms) |
+${fleets.map((f) => row([`consumer handler in process, new instances (${f.instances} instances, ${f.dependency_items} dependency items, 4 batches of 25 at a time)`, f.consumer_records_per_s])).join('\n')}
+| end to end: HTTP gateway, SQS, poller, consumer, ${e2eFleet.length} new instances | ${round(e2ePerSecond)} |
+
+The local servers run in the same process, so these figures include dynalite's and fauxqs's own work; DynamoDB and SQS do that work elsewhere in AWS.
+
+## Lookup latency
+
+Handler time (authentication cached, the Query and BatchGetItem reads, grouping) for \`requirement=>= 0.0.0\`, which reads every version of the package:
+
+| fleet | package | instances found | p50 ms | p95 ms | read units |
+|---|---|---|---|---|---|
+${fleets.flatMap((f) => (['common', 'rare'] as const).map((label) => row([`${f.app_environments} app-environments`, `\`${f.lookup[label].package}\``, f.lookup[label].matches, f.lookup[label].p50_ms, f.lookup[label].p95_ms, f.lookup[label].rru]))).join('\n')}
+
+## Bundles and cold initialization
+
+Each function bundled as the stack bundles it (ES module, minified, Node 22 target, the AWS SDK v3 left to the Lambda runtime, which provides it). Cold initialization: a new Node process that imports the bundle (and the SDK clients it creates) and runs one invocation (a request without a key, an empty batch, or a scheduled run against the empty local table); the median of five.
+
+| function | bundle KB | cold initialization ms |
+|---|---|---|
+${(Object.keys(bundleKb) as FunctionName[]).map((name) => row([name, bundleKb[name], coldMs[name]])).join('\n')}
+
+## Cost per month
+
+On-demand prices, us-east-1, from the AWS pricing pages as published in 2025 (this machine has no network to read them again on ${figures.date}): API Gateway HTTP API $${prices.apiGatewayHttpPerMillion} per million requests; Lambda $${prices.lambdaRequestsPerMillion} per million requests and $${prices.lambdaArmGbSecond} per GB-second on arm64; SQS $${prices.sqsStandardPerMillion} per million requests; DynamoDB on demand $${prices.dynamoWritePerMillion} per million write and $${prices.dynamoReadPerMillion} per million read request units, $${prices.dynamoStorageGbMonth} per GB-month plus $${prices.dynamoPitrGbMonth} for point-in-time recovery; SES $${prices.sesPerThousand} per 1,000 emails; CloudWatch Logs $${prices.logsIngestPerGb} per GB ingested. Free tiers are not counted.
+
+Inputs measured above: an unchanged heartbeat costs ${measured.touchWru} WRU and ${measured.unchangedRru} RRU; ingest ${round(measured.ingestMs, 2)} ms (billed at least 1 ms) at 256 MB; the consumer ${round(measured.consumerMsPerRecord, 2)} ms per record at 512 MB; each instance changes its inventory once a week (${measured.changedWru} WRU); last_seen is written at most every 10 minutes, so at 5-minute heartbeats every other heartbeat writes.
+
+| fleet | heartbeat | API Gateway | Lambda | SQS | DynamoDB | SES | CloudWatch Logs | total |
+|---|---|---|---|---|---|---|---|---|
+${Object.entries(costs)
+  .map(([key, { lines, total }]) => {
+    const [instances, interval] = key.split('_');
+    return row([
+      `${Number(instances).toLocaleString('en')} instances`,
+      interval === 'hourly' ? 'hourly' : 'every 5 minutes',
+      ...lines.map((l) => `$${l.usd.toFixed(2)}`),
+      `**$${total.toFixed(2)}**`,
+    ]);
+  })
+  .join('\n')}
+
+${costFor1000 <= 2 ? '' : `The target of $2 per 1,000 hourly instances is missed by $${(costFor1000 - 2).toFixed(2)}. The floor is per request: API Gateway's $1 per million requests alone is $0.72 for 720,000 heartbeats, and SQS adds a send, a receive and a delete per message at this rate (messages arrive too slowly to batch), plus Lambda's idle long polls on two queues. DynamoDB, the part Muster's design controls, is a small share.`}
+
+## Targets missed, and why
+
+${
+  [
+    worstBundle > 300
+      ? `- Bundle size: the largest bundle is ${worstBundle} KB, ${round(worstBundle - 300)} KB over. Most of it is zod (the schemas are shared by ingest and consumers) and Powertools.`
+      : '',
+    worstCold > 150
+      ? `- Cold initialization: ${worstCold} ms, ${round(worstCold - 150)} ms over, most of it importing the AWS SDK clients from disk.`
+      : '',
+    costFor1000 > 2 ? `- Cost: see above.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n') || 'None.'
+}
+`;
+}
