@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AppEnvironmentItem } from './entities/app-environment.ts';
 import { type Classification, effectiveClassification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Settings from the environment, validated once at cold start so a misdeployment fails loudly. */
 const environmentSchema = z.object({

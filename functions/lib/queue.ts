@@ -1,7 +1,5 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { payloadBucket } from '../../shared/resources.ts';
-import { s3 } from './s3.ts';
 import { sqs } from './sqs.ts';
 
 interface ClaimCheck {
@@ -14,6 +12,9 @@ const bucketName = () => {
   return name;
 };
 
+// Few messages are large: the S3 client loads on the first that is, not on every cold start.
+const s3 = () => import('./s3.ts').then((module) => module.s3);
+
 /**
  * Puts a message on a queue; the caller answers 202 only after SQS has accepted it. A large message
  * goes to the payload bucket first and the queue carries its key.
@@ -22,7 +23,8 @@ export async function enqueue(queueUrl: string, id: string, message: unknown): P
   let body = JSON.stringify(message);
   if (Buffer.byteLength(body) > payloadBucket.claimCheckThresholdBytes) {
     const key = `${new URL(queueUrl).pathname.split('/').pop()}/${id}.json`;
-    await s3.send(
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    await (await s3()).send(
       new PutObjectCommand({ Bucket: bucketName(), Key: key, Body: body, ContentType: 'application/json' }),
     );
     body = JSON.stringify({ claim_check: { key } } satisfies ClaimCheck);
@@ -34,6 +36,9 @@ export async function enqueue(queueUrl: string, id: string, message: unknown): P
 export async function messageBody(body: string): Promise<unknown> {
   const parsed = JSON.parse(body) as Partial<ClaimCheck>;
   if (typeof parsed.claim_check?.key !== 'string') return parsed;
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucketName(), Key: parsed.claim_check.key }));
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const object = await (await s3()).send(
+    new GetObjectCommand({ Bucket: bucketName(), Key: parsed.claim_check.key }),
+  );
   return JSON.parse(await object.Body!.transformToString());
 }

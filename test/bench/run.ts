@@ -192,6 +192,8 @@ interface FleetFigures {
   dependency_items: number;
   load_seconds: number;
   consumer_records_per_s: number;
+  /** The steady state: every instance reports again with an unchanged inventory. */
+  consumer_unchanged_records_per_s: number;
   lookup: Record<
     'common' | 'rare',
     { package: string; rru: number; p50_ms: number; p95_ms: number; matches: number }
@@ -211,6 +213,11 @@ for (const size of fleetSizes) {
     batches.push(heartbeats.slice(i, i + 25).map((h) => message(org, h)));
   }
   const { ms: loadMs } = await timed(() => inParallel(batches, 4, deliver));
+  const later = new Date(Date.now() + 2 * 3600_000).toISOString();
+  const steady = batches.map((batch) =>
+    batch.map((m) => ({ ...m, id: randomUUID(), received_at: later, heartbeat: { ...m.heartbeat, sent_at: later } })),
+  );
+  const { ms: steadyMs } = await timed(() => inParallel(steady, 4, deliver));
   const dependencyItems = heartbeats.reduce((sum, h) => sum + dependencyStates(h).length, 0);
 
   // The most widespread package and one that few apps load.
@@ -275,6 +282,7 @@ for (const size of fleetSizes) {
     dependency_items: dependencyItems,
     load_seconds: round(loadMs / 1000),
     consumer_records_per_s: round(heartbeats.length / (loadMs / 1000)),
+    consumer_unchanged_records_per_s: round(heartbeats.length / (steadyMs / 1000)),
     lookup,
     summary_rru: round(summary.read_units),
   });
@@ -350,7 +358,7 @@ const measured: MeasuredCosts = {
   changedWru: changed.write_units + heartbeatUnits.changed.index_write_units,
   unchangedRru: unchanged.read_units,
   ingestMs: percentile(ingestSamples, 50),
-  consumerMsPerRecord: 1000 / fleets[0]!.consumer_records_per_s,
+  consumerMsPerRecord: 1000 / fleets[0]!.consumer_unchanged_records_per_s,
   // Head ~520 B; each dependency item ~390 B in the table and again in the index.
   storageBytesPerInstance: 520 + heartbeatUnits.dependencies * 390 * 2,
 };
@@ -382,6 +390,7 @@ const figures = {
   lookup_p95_ms: fleets[fleets.length - 1]!.lookup.common.p95_ms,
   ingest_heartbeats_per_s: round(ingestPerSecond),
   consumer_heartbeats_per_s: fleets[0]!.consumer_records_per_s,
+  consumer_unchanged_heartbeats_per_s: fleets[0]!.consumer_unchanged_records_per_s,
   end_to_end_heartbeats_per_s: round(e2ePerSecond),
   weekly_summary_rru: round(summaryRun.read_units),
   bundle_kb: bundleKb,
@@ -474,7 +483,7 @@ Advisory re-matching is not built yet; it has no figure.
 | path | heartbeats per second |
 |---|---|
 | ingest handler in process (auth cached, validation, SQS send to fauxqs), one core | ${round(ingestPerSecond)} (p50 ${round(percentile(ingestSamples, 50), 2)} ms, p95 ${round(percentile(ingestSamples, 95), 2)} ms) |
-${fleets.map((f) => row([`consumer handler in process, new instances (${f.instances} instances, ${f.dependency_items} dependency items, 4 batches of 25 at a time)`, f.consumer_records_per_s])).join('\n')}
+${fleets.map((f) => [row([`consumer handler in process, new instances (${f.instances} instances, ${f.dependency_items} dependency items, 4 batches of 25 at a time)`, f.consumer_records_per_s]), row([`consumer handler in process, the same ${f.instances} instances reporting unchanged inventories`, f.consumer_unchanged_records_per_s])].join('\n')).join('\n')}
 | end to end: HTTP gateway, SQS, poller, consumer, ${e2eFleet.length} new instances | ${round(e2ePerSecond)} |
 
 The local servers run in the same process, so these figures include dynalite's and fauxqs's own work; DynamoDB and SQS do that work elsewhere in AWS.
@@ -499,7 +508,7 @@ ${(Object.keys(bundleKb) as FunctionName[]).map((name) => row([name, bundleKb[na
 
 On-demand prices, us-east-1, from the AWS pricing pages as published in 2025 (this machine has no network to read them again on ${figures.date}): API Gateway HTTP API $${prices.apiGatewayHttpPerMillion} per million requests; Lambda $${prices.lambdaRequestsPerMillion} per million requests and $${prices.lambdaArmGbSecond} per GB-second on arm64; SQS $${prices.sqsStandardPerMillion} per million requests; DynamoDB on demand $${prices.dynamoWritePerMillion} per million write and $${prices.dynamoReadPerMillion} per million read request units, $${prices.dynamoStorageGbMonth} per GB-month plus $${prices.dynamoPitrGbMonth} for point-in-time recovery; SES $${prices.sesPerThousand} per 1,000 emails; CloudWatch Logs $${prices.logsIngestPerGb} per GB ingested. Free tiers are not counted.
 
-Inputs measured above: an unchanged heartbeat costs ${measured.touchWru} WRU and ${measured.unchangedRru} RRU; ingest ${round(measured.ingestMs, 2)} ms (billed at least 1 ms) at 256 MB; the consumer ${round(measured.consumerMsPerRecord, 2)} ms per record at 512 MB; each instance changes its inventory once a week (${measured.changedWru} WRU); last_seen is written at most every 10 minutes, so at 5-minute heartbeats every other heartbeat writes.
+Inputs measured above: an unchanged heartbeat costs ${measured.touchWru} WRU and ${measured.unchangedRru} RRU; ingest ${round(measured.ingestMs, 2)} ms (billed at least 1 ms) at 256 MB; the consumer ${round(measured.consumerMsPerRecord, 2)} ms per unchanged record at 512 MB (measured against dynalite, which is slower than DynamoDB, so this errs high); each instance changes its inventory once a week (${measured.changedWru} WRU); last_seen is written at most every 10 minutes, so at 5-minute heartbeats every other heartbeat writes.
 
 | fleet | heartbeat | API Gateway | Lambda | SQS | DynamoDB | SES | CloudWatch Logs | total |
 |---|---|---|---|---|---|---|---|---|

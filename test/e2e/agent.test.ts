@@ -1,0 +1,171 @@
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Endpoints } from '../../infra/local/local-stack.ts';
+import { eventually } from '../support/local-services.ts';
+
+/**
+ * The Elixir agent, end to end: `mix run --no-halt` in agent/ runs the agent on its own against the
+ * local stack that `npm start` runs, and a lookup by the OTP release, by kernel's version and by the
+ * Elixir version finds the instance, with what that VM really runs.
+ */
+
+const root = new URL('../..', import.meta.url).pathname;
+const agentDir = join(root, 'agent');
+const dataDir = mkdtempSync(join(tmpdir(), 'muster-agent-e2e-'));
+const nodeArguments = ['--disable-warning=ExperimentalWarning', '--import', 'tsx'];
+const stackEnvironment = { ...process.env, MUSTER_DATA_DIR: dataDir, MUSTER_PORT: '0', MUSTER_DEMO: '0' };
+const run = promisify(execFile);
+
+const installed = (command: string) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
+const hasElixir = installed('elixir') && installed('mix');
+
+/** The shell's environment without anything that could point the agent elsewhere. */
+function agentEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const environment = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(MUSTER_|https?_proxy$)/i.test(name)),
+  );
+  return { ...environment, MIX_ENV: 'dev', no_proxy: '127.0.0.1,localhost', ...extra };
+}
+
+let stack: ChildProcess | undefined;
+let agent: ChildProcess | undefined;
+
+async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  child.kill(signal);
+  await exited;
+}
+
+async function startStack(): Promise<Endpoints> {
+  const child = spawn(process.execPath, [...nodeArguments, 'infra/local/start.ts'], {
+    cwd: root,
+    env: stackEnvironment,
+  });
+  stack = child;
+  let output = '';
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 60_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Press Ctrl-C to stop.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+  return JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+}
+
+async function createKey(scope: 'ingest' | 'read'): Promise<string> {
+  const { stdout } = await run(
+    process.execPath,
+    [...nodeArguments, 'infra/cli/muster.ts', 'keys', 'create', '--org', 'e2e-agent', '--scope', scope],
+    { cwd: root, env: stackEnvironment },
+  );
+  return stdout.trim().split('\n').pop()!;
+}
+
+interface Match {
+  app: string;
+  environment: string;
+  instances: { instance: string; version: string; stale: boolean }[];
+}
+
+async function lookup(api: string, key: string, name: string, version: string): Promise<Match[]> {
+  const response = await fetch(`${api}/v1/lookup?package=${name}&version=${encodeURIComponent(version)}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { matches: Match[] }).matches;
+}
+
+afterAll(async () => {
+  await stop(agent, 'SIGTERM');
+  await stop(stack, 'SIGINT');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasElixir)(
+  hasElixir ? 'the Elixir agent' : 'the Elixir agent (skipped: elixir and mix are not installed)',
+  () => {
+    /** What the VM runs, asked of Elixir itself rather than of the agent. */
+    let runtime: { otp: string; kernel: string; elixir: string };
+
+    beforeAll(async () => {
+      await run('mix', ['compile'], { cwd: agentDir, env: agentEnvironment({}) });
+      const { stdout } = await run(
+        'elixir',
+        [
+          '-e',
+          `major = List.to_string(:erlang.system_info(:otp_release))
+           otp = File.read!(Path.join([List.to_string(:code.root_dir()), "releases", major, "OTP_VERSION"]))
+           IO.puts(Enum.join([String.trim(otp), Application.spec(:kernel, :vsn), System.version()], " "))`,
+        ],
+        { env: agentEnvironment({}) },
+      );
+      const [otp, kernel, elixir] = stdout.trim().split('\n').pop()!.split(' ') as [string, string, string];
+      runtime = { otp, kernel, elixir };
+    }, 180_000);
+
+    it('reports the running VM to the local stack, where lookups find it', async () => {
+      expect(runtime.otp).toMatch(/^\d+\.\d+/);
+      const { api } = await startStack();
+      const ingestKey = await createKey('ingest');
+      const readKey = await createKey('read');
+
+      const reporter = spawn('mix', ['run', '--no-halt'], {
+        cwd: agentDir,
+        env: agentEnvironment({
+          MUSTER_API_KEY: ingestKey,
+          MUSTER_ENDPOINT: api,
+          MUSTER_APP: 'demo',
+          MUSTER_ENVIRONMENT: 'staging',
+          MUSTER_INTERVAL: '2',
+        }),
+      });
+      agent = reporter;
+      let agentOutput = '';
+      reporter.stdout.on('data', (chunk) => {
+        agentOutput += chunk;
+      });
+      reporter.stderr.on('data', (chunk) => {
+        agentOutput += chunk;
+      });
+
+      const byOtp = await eventually(async () => {
+        const found = await lookup(api, readKey, 'otp', runtime.otp);
+        expect(found, `no instance yet; the agent said:\n${agentOutput}`).toHaveLength(1);
+        return found;
+      }, 30_000);
+
+      expect(byOtp[0]).toMatchObject({ app: 'demo', environment: 'staging' });
+      const [instance] = byOtp[0]!.instances;
+      expect(instance).toMatchObject({ version: runtime.otp, stale: false });
+      expect(instance!.instance.startsWith(`demo@${hostname()}#`)).toBe(true);
+
+      for (const [name, version] of [
+        ['kernel', runtime.kernel],
+        ['elixir', runtime.elixir],
+      ] as const) {
+        const matches = await lookup(api, readKey, name, version);
+        expect(matches.map((match) => [match.app, match.environment])).toEqual([['demo', 'staging']]);
+        expect(matches[0]!.instances).toEqual([
+          expect.objectContaining({ instance: instance!.instance, version }),
+        ]);
+      }
+
+      expect(agentOutput).toContain('Muster agent reporting demo (staging)');
+      expect(agentOutput).not.toMatch(/\[(warning|error)\]/);
+      await stop(reporter, 'SIGTERM');
+    });
+  },
+);
