@@ -115,6 +115,17 @@ const httpEvent = (key: string, path: string, query?: Record<string, string>, bo
   isBase64Encoded: false,
 });
 
+// --- Bundles and cold starts ----------------------------------------------------------------------------------
+
+log('bundles and cold initialization (before any data is loaded)');
+const bundles = await bundleFunctions();
+const bundleKb = {} as Record<FunctionName, number>;
+const coldMs = {} as Record<FunctionName, number>;
+for (const [name, file] of Object.entries(bundles) as [FunctionName, string][]) {
+  bundleKb[name] = round(sizeKb(file));
+  coldMs[name] = round(await coldInitMs(file, name, { ...process.env }));
+}
+
 // --- Request units per heartbeat ------------------------------------------------------------------------
 
 log('request units per heartbeat');
@@ -215,7 +226,12 @@ for (const size of fleetSizes) {
   const { ms: loadMs } = await timed(() => inParallel(batches, 4, deliver));
   const later = new Date(Date.now() + 2 * 3600_000).toISOString();
   const steady = batches.map((batch) =>
-    batch.map((m) => ({ ...m, id: randomUUID(), received_at: later, heartbeat: { ...m.heartbeat, sent_at: later } })),
+    batch.map((m) => ({
+      ...m,
+      id: randomUUID(),
+      received_at: later,
+      heartbeat: { ...m.heartbeat, sent_at: later },
+    })),
   );
   const { ms: steadyMs } = await timed(() => inParallel(steady, 4, deliver));
   const dependencyItems = heartbeats.reduce((sum, h) => sum + dependencyStates(h).length, 0);
@@ -337,17 +353,6 @@ await gateway.close();
 log('weekly summary');
 await setSummaryRecipients(fleetOrgs[fleetOrgs.length - 1]!, ['security@bench.example']);
 const summaryRun = await units(() => weeklySummary());
-
-// --- Bundles and cold starts ----------------------------------------------------------------------------------
-
-log('bundles and cold initialization');
-const bundles = await bundleFunctions();
-const bundleKb = {} as Record<FunctionName, number>;
-const coldMs = {} as Record<FunctionName, number>;
-for (const [name, file] of Object.entries(bundles) as [FunctionName, string][]) {
-  bundleKb[name] = round(sizeKb(file));
-  coldMs[name] = round(await coldInitMs(file, name, { ...process.env }));
-}
 
 await servers.stop();
 

@@ -95,7 +95,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!hasElixir)(
-  hasElixir ? 'the Elixir agent' : 'the Elixir agent (skipped: elixir and mix are not installed)',
+  hasElixir ? 'the Elixir agent' : 'the Elixir agent (skipped: elixir or mix is not installed)',
   () => {
     /** What the VM runs, asked of Elixir itself rather than of the agent. */
     let runtime: { otp: string; kernel: string; elixir: string };

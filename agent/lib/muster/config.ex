@@ -107,11 +107,8 @@ defmodule Muster.Config do
         {:ok, %__MODULE__{endpoint: nil}} ->
           {:error, ["no endpoint: set MUSTER_ENDPOINT or config :muster, endpoint: \"https://...\""]}
 
-        {:error, problems} ->
-          {:error, problems}
-
-        {:ok, config} ->
-          {:ok, config}
+        resolved ->
+          resolved
       end
     else
       {:error, problem} when is_binary(problem) -> {:error, [problem]}
@@ -138,6 +135,7 @@ defmodule Muster.Config do
       handles_pii: parsed(:handles_pii, app_env, os_env, &boolean/2),
       urls: parsed(:urls, app_env, os_env, &urls/2),
       interval: parsed(:interval, app_env, os_env, &interval/2, 3600),
+      # load/3 acts on it; read here too so that a wrong value is reported wherever it is read.
       enabled: parsed(:enabled, app_env, os_env, &boolean/2)
     ]
 
@@ -174,6 +172,13 @@ defmodule Muster.Config do
     }
   end
 
+  @doc """
+  The Mix environment the agent was compiled in: for a release, the one it was built in. It is the
+  default environment when neither Mix nor `MIX_ENV` says otherwise at run time.
+  """
+  @spec build_environment() :: String.t()
+  def build_environment, do: @build_env
+
   @doc "Normalises an app or environment name to the 1 to 64 characters of `a-z 0-9 _ - .` the API accepts."
   @spec normalise(String.t()) :: String.t()
   def normalise(name) do
@@ -195,13 +200,6 @@ defmodule Muster.Config do
       end
     end
   end
-
-  @doc """
-  The Mix environment the agent was compiled in: for a release, the one it was built in. It is the
-  default environment when neither Mix nor `MIX_ENV` says otherwise at run time.
-  """
-  @spec build_environment() :: String.t()
-  def build_environment, do: @build_env
 
   defp mix_env(os_env, host), do: host.mix_env || blank_to_nil(os_env["MIX_ENV"]) || @build_env
 

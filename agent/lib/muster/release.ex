@@ -27,8 +27,9 @@ defmodule Muster.Release do
   into the release. Returns the release unchanged, as a step must.
   """
   @spec include_otp_version(release) :: release when release: %{path: String.t(), erts_source: term}
-  def include_otp_version(%{path: path, erts_source: erts_source} = release) when is_binary(erts_source) do
-    otp_root = erts_source |> Path.expand() |> Path.dirname()
+  def include_otp_version(%{path: path, erts_source: erts_source} = release)
+      when is_list(erts_source) or is_binary(erts_source) do
+    otp_root = erts_source |> to_string() |> Path.expand() |> Path.dirname()
 
     for source <- Path.wildcard(Path.join([otp_root, "releases", "*", "OTP_VERSION"])) do
       major = source |> Path.dirname() |> Path.basename()

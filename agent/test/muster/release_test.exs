@@ -9,7 +9,9 @@ defmodule Muster.ReleaseTest do
     File.mkdir_p!(Path.join([otp, "releases", "25"]))
     File.write!(Path.join([otp, "releases", "25", "OTP_VERSION"]), "25.2.3\n")
 
-    release = %{path: Path.join(tmp, "rel"), erts_source: Path.join(otp, "erts-13.1.5"), version: "0.1.0"}
+    # Mix gives the ERTS source as a charlist.
+    erts_source = String.to_charlist(Path.join(otp, "erts-13.1.5"))
+    release = %{path: Path.join(tmp, "rel"), erts_source: erts_source, version: "0.1.0"}
 
     assert Muster.Release.include_otp_version(release) == release
     assert File.read!(Path.join([tmp, "rel", "releases", "25", "OTP_VERSION"])) == "25.2.3\n"

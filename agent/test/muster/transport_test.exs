@@ -110,11 +110,23 @@ defmodule Muster.TransportTest do
     assert_received {:loopback, %{target: "/v1/heartbeat"}}
   end
 
-  test "verifies TLS against the system's CA certificates" do
-    port = Loopback.start([{:respond, 202, [], "{}"}])
-    # A plain-HTTP server behind an https URL fails the TLS handshake: nothing is sent in clear.
-    assert {:error, {:network, _}} =
-             Transport.post(%{config(port) | endpoint: "https://127.0.0.1:#{port}"}, @body)
+  test "refuses a TLS server whose certificate no trusted CA signed" do
+    chain = %{root: [], intermediates: [], peer: []}
+    %{server_config: server} = :public_key.pkix_test_data(%{server_chain: chain, client_chain: chain})
+    {:ok, listen} = :ssl.listen(0, [active: false, reuseaddr: true, ip: {127, 0, 0, 1}] ++ server)
+    {:ok, {_, port}} = :ssl.sockname(listen)
+    test = self()
+
+    spawn_link(fn ->
+      {:ok, socket} = :ssl.transport_accept(listen)
+      send(test, {:handshake, :ssl.handshake(socket, 5_000)})
+    end)
+
+    assert {:error, {:network, {:failed_connect, details}}} =
+             Transport.post(%{config(port) | endpoint: "https://localhost:#{port}"}, @body)
+
+    assert inspect(details) =~ "unknown_ca"
+    assert_receive {:handshake, {:error, _}}, 5_000
   end
 
   test "describes each failure in a sentence" do
