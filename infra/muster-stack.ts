@@ -14,6 +14,8 @@ export interface MusterStackProps extends StackProps {
   summaryFrom: string;
   /** Linked from the weekly summary. */
   dashboardUrl?: string;
+  /** Advisory databases synced daily: URLs of OSV exports (zip) or single advisory files. */
+  advisorySources: string[];
 }
 
 /**
@@ -49,7 +51,7 @@ export class MusterStack extends Stack {
         this,
         `${pascal(definition.name)}Queue`,
         definition,
-        handlers[definition.consumer],
+        definition.consumer ? handlers[definition.consumer] : undefined,
       ),
     }));
 
@@ -68,6 +70,8 @@ export class MusterStack extends Stack {
         }
       }
       if (definition.sendsEmail) handler.sendEmailFrom(props.summaryFrom);
+      if (definition.fetchesAdvisories)
+        handler.function.addEnvironment('ADVISORY_SOURCES', props.advisorySources.join(','));
     }
 
     new EmailIdentity(this, 'SummarySender', { identity: Identity.email(props.summaryFrom) });

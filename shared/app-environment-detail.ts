@@ -1,3 +1,4 @@
+import type { Severity } from './advisories/vulnerability.ts';
 import type { Ecosystem } from './ecosystem.ts';
 import {
   type AppEnvironmentItem,
@@ -5,13 +6,15 @@ import {
   effectiveClassification,
 } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
+import { type FindingItem, type Suppression, suppressionActive } from './entities/finding.ts';
 import type { InstanceItem } from './entities/instance.ts';
-import type { LatestScanItem } from './entities/scan.ts';
+import type { LatestScanItem, ScanItem } from './entities/scan.ts';
 import {
   emptySeverityCounts,
   latestSeen,
   liveInstances,
   type RuntimeVersions,
+  runtimeCounts,
   runtimeVersions,
 } from './fleet-summary.ts';
 import type { Lifecycle } from './instance-status.ts';
@@ -49,7 +52,30 @@ export interface AppEnvironmentDetail extends Classification {
   dependencies: DependencyVersions[];
   /** Dependencies whose version differs between instances, or that some instances lack. */
   drift: DependencyVersions[];
-  vulnerabilities: { scan: SeverityCounts };
+  vulnerabilities: { runtime: SeverityCounts; scan: SeverityCounts };
+  findings: FindingView[];
+}
+
+/** A finding as the API shows it: from what runs (`runtime`) or from the latest code scans (`scan`). */
+export interface FindingView {
+  id: string;
+  aliases: string[];
+  summary: string;
+  severity: Severity | null;
+  source: 'runtime' | 'scan';
+  package: string | null;
+  /** The affected version; with several, the lowest (all are under `instances`). */
+  version: string | null;
+  fixed_in: string | null;
+  instances: { instance: string; version: string; fixed_in?: string | null }[];
+  status: 'open' | 'fixed' | 'suppressed';
+  opened_at?: string;
+  fixed_at?: string;
+  suppression?: Suppression & { active: boolean };
+  /** For scan findings: the tool, and where in the code. */
+  tool?: string;
+  file?: string;
+  line?: number;
 }
 
 export interface AppEnvironmentItems {
@@ -57,6 +83,51 @@ export interface AppEnvironmentItems {
   instances: InstanceItem[];
   dependencies: DependencyItem[];
   latestScans: LatestScanItem[];
+  /** The full reports of the latest scans, for their findings. */
+  scanReports: ScanItem[];
+  findings: FindingItem[];
+}
+
+const severityOrder = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+
+function runtimeFinding(finding: FindingItem, now: Date): FindingView {
+  const active = suppressionActive(finding, now);
+  const versions = [...new Set(finding.instances.map((instance) => instance.version))].sort((a, b) =>
+    a.localeCompare(b, 'en', { numeric: true }),
+  );
+  return {
+    id: finding.vulnerability,
+    aliases: finding.aliases,
+    summary: finding.summary,
+    severity: finding.severity,
+    source: 'runtime',
+    package: finding.package,
+    version: versions[0] ?? null,
+    fixed_in: finding.fixed_in,
+    instances: finding.instances,
+    status: finding.status === 'open' && active ? 'suppressed' : finding.status,
+    opened_at: finding.opened_at,
+    ...(finding.fixed_at ? { fixed_at: finding.fixed_at } : {}),
+    ...(finding.suppression ? { suppression: { ...finding.suppression, active } } : {}),
+  };
+}
+
+function scanFindings(report: ScanItem): FindingView[] {
+  return report.findings.map((finding) => ({
+    id: finding.advisory ?? finding.rule,
+    aliases: [],
+    summary: finding.title,
+    severity: finding.severity,
+    source: 'scan',
+    package: finding.package ?? null,
+    version: finding.version ?? null,
+    fixed_in: finding.fixed_in?.[0] ?? null,
+    instances: [],
+    status: 'open',
+    tool: report.tool,
+    ...(finding.file ? { file: finding.file } : {}),
+    ...(finding.line !== undefined ? { line: finding.line } : {}),
+  }));
 }
 
 function instanceDetail(instance: InstanceItem, status: InstanceDetail['status']): InstanceDetail {
@@ -129,6 +200,15 @@ export function appEnvironmentDetail(
     drift: dependencies.filter(
       (dependency) => dependency.versions.length > 1 || dependency.missing_on.length > 0,
     ),
-    vulnerabilities: { scan },
+    vulnerabilities: { runtime: runtimeCounts(items.findings, now), scan },
+    findings: [
+      ...items.findings.map((finding) => runtimeFinding(finding, now)),
+      ...items.scanReports.flatMap(scanFindings),
+    ].sort(
+      (a, b) =>
+        Number(a.status !== 'open') - Number(b.status !== 'open') ||
+        severityOrder[a.severity ?? 'medium'] - severityOrder[b.severity ?? 'medium'] ||
+        a.id.localeCompare(b.id),
+    ),
   };
 }

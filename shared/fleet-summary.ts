@@ -1,4 +1,5 @@
 import { type AppEnvironmentItem, effectiveClassification } from './entities/app-environment.ts';
+import { type FindingItem, suppressionActive } from './entities/finding.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import type { LatestScanItem } from './entities/scan.ts';
 import { instanceStatus, type Lifecycle } from './instance-status.ts';
@@ -23,13 +24,29 @@ export interface AppEnvironmentSummary {
   runtime: RuntimeVersions;
   /** Dependencies loaded by the instance that loads the most. */
   dependency_count: number;
-  vulnerabilities: { scan: SeverityCounts };
+  /** Distinct vulnerabilities by severity: open runtime findings not suppressed, and the latest scans. */
+  vulnerabilities: { runtime: SeverityCounts; scan: SeverityCounts };
 }
 
 export interface OrganizationItems {
   appEnvironments: AppEnvironmentItem[];
   instances: InstanceItem[];
   latestScans: LatestScanItem[];
+  findings: FindingItem[];
+}
+
+/** Open runtime findings that no active suppression hides, counted once per vulnerability. */
+export function runtimeCounts(findings: FindingItem[], now: Date): SeverityCounts {
+  const counts = emptySeverityCounts();
+  const seen = new Set<string>();
+  for (const finding of findings) {
+    if (finding.status !== 'open' || suppressionActive(finding, now) || seen.has(finding.vulnerability))
+      continue;
+    seen.add(finding.vulnerability);
+    // An advisory without any severity counts as medium, rather than vanishing from the counts.
+    counts[finding.severity ?? 'medium']++;
+  }
+  return counts;
 }
 
 const distinct = (values: (string | undefined)[]): string[] =>
@@ -91,7 +108,15 @@ export function summarizeFleet(
         last_seen: latestSeen(live),
         runtime: runtimeVersions(live),
         dependency_count: Math.max(0, ...live.map((instance) => instance.dependency_count ?? 0)),
-        vulnerabilities: { scan },
+        vulnerabilities: {
+          runtime: runtimeCounts(
+            items.findings.filter(
+              (f) => f.app === appEnvironment.app && f.environment === appEnvironment.environment,
+            ),
+            now,
+          ),
+          scan,
+        },
       };
     })
     .sort((a, b) => a.app.localeCompare(b.app) || a.environment.localeCompare(b.environment));

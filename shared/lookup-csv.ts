@@ -38,6 +38,7 @@ export function lookupCsv(matches: LookupMatch[]): string {
           String(match.internet_facing),
           String(match.handles_pii),
           match.urls.join(' '),
+          instance.package,
         ]
           .map(cell)
           .join(','),

@@ -3,6 +3,7 @@ import type { AppEnvironmentItem } from './entities/app-environment.ts';
 import { type Classification, effectiveClassification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
 import type { InstanceItem } from './entities/instance.ts';
+import { isProduction } from './environments.ts';
 import { ValidationError } from './errors.ts';
 import { instanceStatus, type Lifecycle } from './instance-status.ts';
 import { parseOrThrow } from './validation.ts';
@@ -12,11 +13,18 @@ const bounded = (max: number) => z.string().min(1).max(max);
 
 export const lookupQuerySchema = z.object({
   package: z
-    .string({ message: 'is required' })
+    .string()
     .min(1)
     .max(100)
     .transform((name) => name.toLowerCase())
-    .pipe(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a package or OTP application name')),
+    .pipe(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a package or OTP application name'))
+    .optional(),
+  advisory: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'must be an advisory id such as CVE-2025-4748 or GHSA-xxxx-xxxx-xxxx')
+    .optional(),
   version: bounded(64).optional(),
   requirement: bounded(512).optional(),
   range: bounded(512).optional(),
@@ -24,7 +32,7 @@ export const lookupQuerySchema = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-export interface LookupQuery {
+export interface PackageLookup {
   package: string;
   ecosystem?: 'hex' | 'otp' | 'elixir';
   format: 'json' | 'csv';
@@ -32,8 +40,24 @@ export interface LookupQuery {
   selector: VersionSelector;
 }
 
+/** The blast radius of an advisory, by any of its ids. */
+export interface AdvisoryLookup {
+  advisory: string;
+  format: 'json' | 'csv';
+}
+
+export type LookupQuery = PackageLookup | AdvisoryLookup;
+
 export function parseLookupQuery(parameters: Record<string, string | undefined>): LookupQuery {
   const query = parseOrThrow(lookupQuerySchema, parameters, 'query');
+  if (query.advisory !== undefined) {
+    const extra = (['package', 'version', 'requirement', 'range'] as const).find(
+      (field) => query[field] !== undefined,
+    );
+    if (extra) throw new ValidationError(extra, 'give either advisory or a package with its versions');
+    return { advisory: query.advisory, format: query.format };
+  }
+  if (query.package === undefined) throw new ValidationError('package', 'is required (or advisory)');
   const given = (['version', 'requirement', 'range'] as const).filter((field) => query[field] !== undefined);
   if (given.length !== 1) {
     throw new ValidationError(
@@ -55,6 +79,7 @@ export function parseLookupQuery(parameters: Record<string, string | undefined>)
 
 export interface LookupInstance {
   instance: string;
+  package: string;
   version: string;
   last_seen: string | null;
   stale: boolean;
@@ -80,8 +105,7 @@ export interface LookupResult {
 }
 
 export interface LookupSources {
-  query: Pick<LookupQuery, 'selector' | 'ecosystem'>;
-  /** Dependency items read from the package's index partition. */
+  /** Dependency items of the versions asked for (see selectDependencies). */
   dependencies: DependencyItem[];
   /** Instance heads by sort key; a dependency whose instance has no head has left the inventory. */
   instances: Map<string, InstanceItem>;
@@ -94,14 +118,10 @@ export interface LookupSources {
 
 const unclassified: Classification = { internet_facing: false, handles_pii: false, urls: [] };
 
-const productionNames = new Set(['prod', 'production', 'prd', 'live']);
-
 /** Most exposed first: production, then internet-facing, then holding personal data. */
 function exposureRank(match: LookupMatch): number {
   return (
-    (productionNames.has(match.environment) ? 0 : 4) +
-    (match.internet_facing ? 0 : 2) +
-    (match.handles_pii ? 0 : 1)
+    (isProduction(match.environment) ? 0 : 4) + (match.internet_facing ? 0 : 2) + (match.handles_pii ? 0 : 1)
   );
 }
 
@@ -111,7 +131,7 @@ const latest = (a: string | null, b: string | null): string | null =>
 /** The dependencies a lookup may select, before their instances are read. */
 export function selectDependencies(
   dependencies: DependencyItem[],
-  query: Pick<LookupQuery, 'selector' | 'ecosystem'>,
+  query: Pick<PackageLookup, 'selector' | 'ecosystem'>,
 ): DependencyItem[] {
   return dependencies.filter(
     (dependency) =>
@@ -122,7 +142,7 @@ export function selectDependencies(
 
 export function groupLookupMatches(sources: LookupSources): LookupResult {
   const matches = new Map<string, LookupMatch>();
-  for (const dependency of selectDependencies(sources.dependencies, sources.query)) {
+  for (const dependency of sources.dependencies) {
     const head = sources.instances.get(sources.instanceSortKey(dependency));
     const status = head ? instanceStatus(head, sources.now, sources.lifecycle) : 'retired';
     if (!head || status === 'retired') continue;
@@ -142,6 +162,7 @@ export function groupLookupMatches(sources: LookupSources): LookupResult {
     const lastSeen = head.last_seen ?? null;
     match.instances.push({
       instance: dependency.instance,
+      package: dependency.name,
       version: dependency.version,
       last_seen: lastSeen,
       stale: status === 'stale',
@@ -149,7 +170,11 @@ export function groupLookupMatches(sources: LookupSources): LookupResult {
     match.last_seen = latest(match.last_seen, lastSeen);
   }
   const result = [...matches.values()];
-  for (const match of result) match.instances.sort((a, b) => a.instance.localeCompare(b.instance));
+  for (const match of result) {
+    match.instances.sort(
+      (a, b) => a.instance.localeCompare(b.instance) || a.package.localeCompare(b.package),
+    );
+  }
   result.sort(
     (a, b) =>
       exposureRank(a) - exposureRank(b) ||

@@ -11,7 +11,7 @@ export const table = {
   indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
 } as const;
 
-export type QueueName = 'heartbeats' | 'scans';
+export type QueueName = 'heartbeats' | 'scans' | 'advisories' | 'alerts';
 
 export interface QueueDefinition {
   name: QueueName;
@@ -23,7 +23,8 @@ export interface QueueDefinition {
   maxReceiveCount: number;
   batchSize: number;
   maxBatchingWindowSeconds: number;
-  consumer: FunctionName;
+  /** The function that consumes it; the alerts queue has none yet: notifications will read it. */
+  consumer?: FunctionName;
 }
 
 export const queues: Record<QueueName, QueueDefinition> = {
@@ -45,9 +46,40 @@ export const queues: Record<QueueName, QueueDefinition> = {
     maxBatchingWindowSeconds: 2,
     consumer: 'process-scans',
   },
+  advisories: {
+    name: 'advisories',
+    urlEnv: 'ADVISORIES_QUEUE_URL',
+    // Re-matching one advisory reads every organization's package index; it gets the longest timeout.
+    visibilityTimeoutSeconds: 900,
+    maxReceiveCount: 5,
+    batchSize: 5,
+    maxBatchingWindowSeconds: 0,
+    consumer: 'match-advisories',
+  },
+  alerts: {
+    name: 'alerts',
+    urlEnv: 'ALERTS_QUEUE_URL',
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 5,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+  },
 };
 
 export const deadLetterQueueName = (queue: QueueName): string => `${queue}-dlq`;
+
+export type ConsumedQueue = QueueDefinition & { consumer: FunctionName };
+
+const isConsumed = (queue: QueueDefinition): queue is ConsumedQueue => queue.consumer !== undefined;
+
+/** The queues that a function consumes. */
+export const consumedQueues = (): ConsumedQueue[] => Object.values(queues).filter(isConsumed);
+
+export function consumedQueue(name: QueueName): ConsumedQueue {
+  const queue = queues[name];
+  if (!isConsumed(queue)) throw new Error(`queue ${name} has no consumer`);
+  return queue;
+}
 
 /**
  * Messages larger than the threshold travel as a claim check: the body goes to this bucket and the
@@ -63,14 +95,18 @@ export const payloadBucket = {
 } as const;
 
 export type FunctionName =
+  | 'advisories'
   | 'apps'
   | 'health'
   | 'ingest-heartbeat'
   | 'ingest-scan'
   | 'lookup'
+  | 'match-advisories'
   | 'process-heartbeats'
   | 'process-scans'
   | 'retire-instances'
+  | 'suppress-finding'
+  | 'sync-advisories'
   | 'update-app'
   | 'weekly-summary';
 
@@ -85,10 +121,19 @@ export interface FunctionDefinition {
   sendsTo?: QueueName[];
   /** Consumers read claim-checked message bodies from the payload bucket. */
   readsPayloads?: boolean;
+  /** Downloads advisory databases from the sources in ADVISORY_SOURCES. */
+  fetchesAdvisories?: boolean;
   sendsEmail?: boolean;
 }
 
 export const functions: Record<FunctionName, FunctionDefinition> = {
+  advisories: {
+    name: 'advisories',
+    entry: 'functions/advisories.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    table: 'read-write',
+  },
   apps: { name: 'apps', entry: 'functions/apps.ts', memoryMb: 512, timeoutSeconds: 29, table: 'read-write' },
   health: { name: 'health', entry: 'functions/health.ts', memoryMb: 128, timeoutSeconds: 3 },
   'ingest-heartbeat': {
@@ -115,6 +160,14 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 29,
     table: 'read-write',
   },
+  'match-advisories': {
+    name: 'match-advisories',
+    entry: 'functions/match-advisories.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 150,
+    table: 'read-write',
+    sendsTo: ['alerts'],
+  },
   'process-heartbeats': {
     name: 'process-heartbeats',
     entry: 'functions/process-heartbeats.ts',
@@ -122,6 +175,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 30,
     table: 'read-write',
     readsPayloads: true,
+    sendsTo: ['alerts'],
   },
   'process-scans': {
     name: 'process-scans',
@@ -137,6 +191,22 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 256,
     timeoutSeconds: 300,
     table: 'read-write',
+  },
+  'suppress-finding': {
+    name: 'suppress-finding',
+    entry: 'functions/suppress-finding.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    table: 'read-write',
+  },
+  'sync-advisories': {
+    name: 'sync-advisories',
+    entry: 'functions/sync-advisories.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    table: 'read-write',
+    sendsTo: ['advisories'],
+    fetchesAdvisories: true,
   },
   'update-app': {
     name: 'update-app',
@@ -156,7 +226,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
 };
 
 export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   function: FunctionName;
 }
@@ -169,6 +239,17 @@ export const routes: RouteDefinition[] = [
   { method: 'GET', path: '/v1/apps', function: 'apps' },
   { method: 'GET', path: '/v1/apps/{app}/{environment}', function: 'apps' },
   { method: 'PATCH', path: '/v1/apps/{app}/{environment}', function: 'update-app' },
+  { method: 'GET', path: '/v1/advisories', function: 'advisories' },
+  {
+    method: 'POST',
+    path: '/v1/apps/{app}/{environment}/findings/{finding}/suppression',
+    function: 'suppress-finding',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/apps/{app}/{environment}/findings/{finding}/suppression',
+    function: 'suppress-finding',
+  },
 ];
 
 /** Request throttling of the HTTP API; a burst above it is answered 429 by API Gateway itself. */
@@ -187,4 +268,5 @@ export interface ScheduleDefinition {
 export const schedules: ScheduleDefinition[] = [
   { name: 'weekly-summary', function: 'weekly-summary', cron: { minute: 0, hour: 8, weekDay: 'MON' } },
   { name: 'retire-instances', function: 'retire-instances', cron: { minute: 30, hour: 3 } },
+  { name: 'sync-advisories', function: 'sync-advisories', cron: { minute: 0, hour: 2 } },
 ];

@@ -13,18 +13,20 @@ export function renderWeeklySummary(
 ): string {
   const running = summaries.reduce((sum, s) => sum + s.instances.running, 0);
   const stale = summaries.reduce((sum, s) => sum + s.instances.stale, 0);
+  const severe = (counts: { critical: number; high: number }) => counts.critical > 0 || counts.high > 0;
   const exposed = summaries.filter(
-    (s) => s.internet_facing && (s.vulnerabilities.scan.critical > 0 || s.vulnerabilities.scan.high > 0),
+    (s) => s.internet_facing && (severe(s.vulnerabilities.runtime) || severe(s.vulnerabilities.scan)),
   );
   const lines = [
     `Muster weekly summary for ${org}`,
     '',
     `${summaries.length} app-environments, ${running} running instances, ${stale} stale.`,
-    `${exposed.length} internet-facing app-environments with critical or high scan findings.`,
+    `${exposed.length} internet-facing app-environments with critical or high vulnerabilities.`,
     '',
-    'app / environment | flags | instances running/stale | Elixir | OTP | scan critical/high/medium/low',
+    'app / environment | flags | instances running/stale | Elixir | OTP | running critical/high/medium/low | scan critical/high/medium/low',
     ...summaries.map((s) => {
-      const { critical, high, medium, low } = s.vulnerabilities.scan;
+      const counts = ({ critical, high, medium, low }: AppEnvironmentSummary['vulnerabilities']['scan']) =>
+        `${critical}/${high}/${medium}/${low}`;
       return [
         `${s.app} / ${s.environment}`,
         [flag(s.internet_facing, 'internet-facing'), flag(s.handles_pii, 'PII')].filter(Boolean).join(', ') ||
@@ -32,7 +34,8 @@ export function renderWeeklySummary(
         `${s.instances.running}/${s.instances.stale}`,
         s.runtime.elixir.join(' ') || '-',
         s.runtime.otp.join(' ') || '-',
-        `${critical}/${high}/${medium}/${low}`,
+        counts(s.vulnerabilities.runtime),
+        counts(s.vulnerabilities.scan),
       ].join(' | ');
     }),
   ];

@@ -7,12 +7,19 @@ import {
   type Classification,
 } from '../../shared/entities/app-environment.ts';
 import { appEnvironmentPartition, type DependencyItem } from '../../shared/entities/dependency.ts';
+import { appEnvironmentFindingsPrefix, type FindingItem } from '../../shared/entities/finding.ts';
 import { type InstanceItem, instanceSortKeyPrefix } from '../../shared/entities/instance.ts';
 import { organizationKey } from '../../shared/entities/organization.ts';
-import { type LatestScanItem, latestScanSortKeyPrefix } from '../../shared/entities/scan.ts';
+import {
+  type LatestScanItem,
+  latestScanSortKeyPrefix,
+  type ScanItem,
+  scanKey,
+} from '../../shared/entities/scan.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
+import { batchGet } from './batch-get.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
@@ -32,18 +39,26 @@ export async function readAppEnvironmentItems(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
     });
-  const [appEnvironment, instances, dependencies, latestScans] = await Promise.all([
+  const [appEnvironment, instances, dependencies, latestScans, findings] = await Promise.all([
     documents.send(new GetCommand({ TableName: tableName, Key: appEnvironmentKey(org, app, environment) })),
     beginsWith(organizationKey(org).pk, `${instanceSortKeyPrefix}${app}#${environment}#`),
     beginsWith(appEnvironmentPartition(org, app, environment), 'DEP#'),
     beginsWith(organizationKey(org).pk, `${latestScanSortKeyPrefix}${app}#`),
+    beginsWith(organizationKey(org).pk, appEnvironmentFindingsPrefix(app, environment)),
   ]);
   if (!appEnvironment.Item) throw notFound(app, environment);
+  const scans = latestScans as LatestScanItem[];
+  const reports = await batchGet<ScanItem>(
+    tableName,
+    scans.map((scan) => scanKey(org, app, scan.commit_sha, scan.tool)),
+  );
   return {
     appEnvironment: appEnvironment.Item as AppEnvironmentItem,
     instances: instances as InstanceItem[],
     dependencies: dependencies as DependencyItem[],
-    latestScans: latestScans as LatestScanItem[],
+    latestScans: scans,
+    scanReports: [...reports.values()],
+    findings: findings as FindingItem[],
   };
 }
 

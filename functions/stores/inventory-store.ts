@@ -20,7 +20,8 @@ import {
 import { config, lifecycle } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchWrite } from './batch-write.ts';
-import { acquireLease, isConditionFailure, LeaseHeldError, releaseLease } from './instance-lease.ts';
+import { evaluateAppEnvironment } from './finding-store.ts';
+import { acquireLease, isConditionFailure, LeaseHeldError, releaseLease } from './lease.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
@@ -128,10 +129,13 @@ async function recordClassification(message: HeartbeatMessage): Promise<void> {
 async function writeInventory(message: HeartbeatMessage, hash: string): Promise<HeartbeatOutcome> {
   const { org, heartbeat } = message;
   const { app, environment, instance } = heartbeat;
-  const ref = { org, app, environment, instance };
-  const head = await acquireLease(ref, message.id);
+  const key = instanceKey(org, app, environment, instance);
+  const head = await acquireLease<InstanceItem>(key, message.id, {
+    what: `instance ${instance}`,
+    set: { app, environment, instance },
+  });
   if (head.sent_at && head.sent_at >= heartbeat.sent_at) {
-    await releaseLease(ref, message.id);
+    await releaseLease(key, message.id);
     return 'ignored';
   }
   const next = dependencyStates(heartbeat);
@@ -148,11 +152,14 @@ async function writeInventory(message: HeartbeatMessage, hash: string): Promise<
       DeleteRequest: { Key: dependencyKey(org, app, environment, instance, name) },
     })),
   ]);
+  // Before the head is written: should this fail, the redelivered message finds the head unchanged
+  // and does all of it again, findings included.
+  await evaluateAppEnvironment(org, app, environment, { writing: instance });
   try {
     await documents.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: instanceKey(org, app, environment, instance),
+        Key: key,
         UpdateExpression:
           'SET sent_at = :sent, last_seen = :seen, expires_at = :expires, inventory_hash = :hash, dependency_count = :count, runtime = :runtime, #release = :release, git_sha = :sha, host = :host REMOVE lease_owner, lease_until',
         ConditionExpression: 'lease_owner = :owner',
@@ -172,7 +179,7 @@ async function writeInventory(message: HeartbeatMessage, hash: string): Promise<
       }),
     );
   } catch (error) {
-    if (isConditionFailure(error)) throw new LeaseHeldError(instance);
+    if (isConditionFailure(error)) throw new LeaseHeldError(`instance ${instance}`);
     throw error;
   }
   return 'written';

@@ -1,3 +1,5 @@
+import { affects, candidateRanges } from '../../shared/advisories/affected.ts';
+import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import {
   type AppEnvironmentItem,
   appEnvironmentKey,
@@ -8,19 +10,43 @@ import { type InstanceItem, instanceKey, instanceSortKeyPrefix } from '../../sha
 import { organizationKey } from '../../shared/entities/organization.ts';
 import {
   groupLookupMatches,
-  type LookupQuery,
   type LookupResult,
+  type PackageLookup,
   selectDependencies,
 } from '../../shared/lookup.ts';
-import type { VersionSelector } from '../../shared/version-selector.ts';
+import { schemeOf, type VersionSelector } from '../../shared/version-selector.ts';
+import { parseRange } from '../../shared/versions/requirement.ts';
+import { VersionMatcher, versionKeyBounds } from '../../shared/versions/version-matcher.ts';
 import { config, lifecycle } from '../lib/config.ts';
 import { batchGet } from './batch-get.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
 
+/** Every dependency item of the package in the organization whose version key lies in `keys`. */
+export function readPackageIndex(
+  org: string,
+  name: string,
+  keys: VersionSelector['keys'],
+): Promise<DependencyItem[]> {
+  return queryAll<DependencyItem>({
+    TableName: tableName,
+    IndexName: 'gsi1',
+    ...keyCondition(org, name, keys),
+  });
+}
+
+/** The part of a package's index where the versions an advisory affects can be; all of it when open-ended. */
+export function affectedKeys(affected: AffectedPackage): VersionSelector['keys'] {
+  const ranges = candidateRanges(affected);
+  const clauses = ranges ? parseRange(ranges.join(' || ')) : undefined;
+  return clauses
+    ? versionKeyBounds(new VersionMatcher(clauses, schemeOf(affected.package)).numberRange())
+    : {};
+}
+
 /** The key condition on the package's partition of gsi1 that covers the selected versions. */
-function keyCondition(org: string, name: string, { keys }: VersionSelector) {
+function keyCondition(org: string, name: string, keys: VersionSelector['keys']) {
   const values: Record<string, string> = { ':pk': packagePartition(org, name) };
   let expression = 'gsi1pk = :pk';
   if (keys.prefix !== undefined) {
@@ -74,23 +100,11 @@ async function readJoin(org: string, dependencies: DependencyItem[]) {
   return { instances, appEnvironments };
 }
 
-/**
- * Every instance of the organization running the package at the selected versions: one Query on the
- * package's partition of gsi1, limited to the versions' key range, then the matches' heads and
- * app-environments.
- */
-export async function lookup(org: string, query: LookupQuery): Promise<LookupResult> {
-  const read = await queryAll<DependencyItem>({
-    TableName: tableName,
-    IndexName: 'gsi1',
-    ...keyCondition(org, query.package, query.selector),
-  });
-  const dependencies = selectDependencies(read, query);
+async function groupWithJoin(org: string, dependencies: DependencyItem[]): Promise<LookupResult> {
   const instanceSortKey = (d: DependencyItem) => instanceKey(org, d.app, d.environment, d.instance).sk;
   const appEnvironmentSortKey = (d: DependencyItem) => appEnvironmentKey(org, d.app, d.environment).sk;
   const { instances, appEnvironments } = await readJoin(org, dependencies);
   return groupLookupMatches({
-    query,
     dependencies,
     instances,
     appEnvironments,
@@ -99,4 +113,28 @@ export async function lookup(org: string, query: LookupQuery): Promise<LookupRes
     now: new Date(),
     lifecycle,
   });
+}
+
+/**
+ * Every instance of the organization running the package at the selected versions: one Query on the
+ * package's partition of gsi1, limited to the versions' key range, then the matches' heads and
+ * app-environments.
+ */
+export async function lookup(org: string, query: PackageLookup): Promise<LookupResult> {
+  const read = await readPackageIndex(org, query.package, query.selector.keys);
+  return groupWithJoin(org, selectDependencies(read, query));
+}
+
+/**
+ * The blast radius of a vulnerability: for each package it affects, one Query on that package's
+ * partition of gsi1 in the key range of its affected versions, then the exact check of each version.
+ */
+export async function lookupVulnerability(org: string, vulnerability: Vulnerability): Promise<LookupResult> {
+  const exposed: DependencyItem[] = [];
+  for (const affected of vulnerability.affected) {
+    for (const item of await readPackageIndex(org, affected.package, affectedKeys(affected))) {
+      if (item.ecosystem === affected.ecosystem && affects(affected, item.version)) exposed.push(item);
+    }
+  }
+  return groupWithJoin(org, exposed);
 }

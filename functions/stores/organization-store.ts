@@ -3,6 +3,7 @@ import {
   type AppEnvironmentItem,
   appEnvironmentSortKeyPrefix,
 } from '../../shared/entities/app-environment.ts';
+import { type FindingItem, findingSortKeyPrefix } from '../../shared/entities/finding.ts';
 import { type InstanceItem, instanceSortKeyPrefix } from '../../shared/entities/instance.ts';
 import {
   type OrganizationItem,
@@ -26,7 +27,7 @@ export function listOrganizations(): Promise<OrganizationItem[]> {
   });
 }
 
-/** App-environments, instance heads and latest scans of an organization: one Query on its partition. */
+/** App-environments, instance heads, latest scans and findings of an organization: one Query on its partition. */
 export async function readOrganizationItems(org: string): Promise<OrganizationItems> {
   const items = await queryAll<{ sk: string }>({
     TableName: tableName,
@@ -38,6 +39,7 @@ export async function readOrganizationItems(org: string): Promise<OrganizationIt
     appEnvironments: withPrefix<AppEnvironmentItem>(appEnvironmentSortKeyPrefix),
     instances: withPrefix<InstanceItem>(instanceSortKeyPrefix),
     latestScans: withPrefix<LatestScanItem>(latestScanSortKeyPrefix),
+    findings: withPrefix<FindingItem>(findingSortKeyPrefix),
   };
 }
 

@@ -6,8 +6,9 @@ import { instanceStatus } from '../../shared/instance-status.ts';
 import { config, lifecycle } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchWrite } from './batch-write.ts';
-import { acquireLease, isConditionFailure, LeaseHeldError } from './instance-lease.ts';
+import { evaluateAppEnvironment } from './finding-store.ts';
 import { readInstanceDependencies } from './inventory-store.ts';
+import { acquireLease, isConditionFailure, LeaseHeldError } from './lease.ts';
 import { readOrganizationItems } from './organization-store.ts';
 
 /**
@@ -17,14 +18,17 @@ import { readOrganizationItems } from './organization-store.ts';
  * full rather than trusting items that are being deleted. Returns false when the instance came back.
  */
 export async function retireInstance(org: string, head: InstanceItem): Promise<boolean> {
-  const ref = { org, app: head.app, environment: head.environment, instance: head.instance };
   const owner = `retire-${randomUUID()}`;
   // A head without last_seen is one whose first write never finished.
   const silent = head.last_seen
     ? { expression: 'last_seen = :seen', values: { ':seen': head.last_seen } }
     : { expression: 'attribute_not_exists(last_seen)', values: {} };
   try {
-    await acquireLease(ref, owner, { condition: silent, remove: ['inventory_hash'] });
+    await acquireLease(instanceKey(org, head.app, head.environment, head.instance), owner, {
+      what: `instance ${head.instance}`,
+      condition: silent,
+      remove: ['inventory_hash'],
+    });
   } catch (error) {
     if (error instanceof LeaseHeldError) return false;
     throw error;
@@ -45,6 +49,8 @@ export async function retireInstance(org: string, head: InstanceItem): Promise<b
         ExpressionAttributeValues: { ':owner': owner, ...silent.values },
       }),
     );
+    // Its findings no longer include it; those it alone was exposed to are fixed.
+    await evaluateAppEnvironment(org, head.app, head.environment);
     return true;
   } catch (error) {
     // It reported again meanwhile: its next heartbeat rewrites the inventory, the digest being gone.

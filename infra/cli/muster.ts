@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { organizationPattern, type Scope, scopes } from '../../shared/api-keys.ts';
+import { payloadBucket, queues } from '../../shared/resources.ts';
 import { useLocalAws } from '../local/aws-environment.ts';
 import type { Endpoints } from '../local/local-stack.ts';
 
@@ -19,6 +20,8 @@ const usage = `Usage: npm run muster -- <command>
   keys revoke --org ORG --prefix PREFIX                revoke a key by the prefix shown in keys list
   orgs recipients --org ORG --email ADDRESS...         set who receives the weekly summary
   summary send                                         send the weekly summary now (local stack)
+  advisories import PATH...                            import advisories: OSV JSON, mix_audit YAML or CVE JSON 5
+                                                       files, directories of them, zips (OSV exports) or URLs
   lookup PACKAGE REQUIREMENT [--csv]                   which apps run PACKAGE at versions matching an
                                                        Elixir requirement ('< 1.14.2', '~> 2.0', or a version)
 
@@ -54,6 +57,11 @@ function connect(): Endpoints | undefined {
   }
   useLocalAws(endpoints);
   process.env.TABLE_NAME = endpoints.table;
+  process.env[payloadBucket.envVariable] = payloadBucket.name;
+  for (const queue of Object.values(queues)) {
+    const url = endpoints.queues[queue.name];
+    if (url) process.env[queue.urlEnv] = url;
+  }
   return endpoints;
 }
 
@@ -115,6 +123,26 @@ async function orgs(action: string | undefined, options: Options) {
     throw new UsageError('--email must be an address');
   await setSummaryRecipients(org, emails);
   console.log(`Weekly summary of ${org} goes to: ${emails.join(', ') || 'nobody'}`);
+}
+
+async function advisories(action: string | undefined, paths: string[]) {
+  if (action !== 'import') throw new UsageError(`unknown advisories command: ${action ?? '(none)'}`);
+  if (paths.length === 0) throw new UsageError('advisories import needs at least one PATH');
+  if (!process.env.MUSTER_TABLE_NAME) connect();
+  else {
+    process.env.TABLE_NAME = process.env.MUSTER_TABLE_NAME;
+    if (!process.env.ADVISORIES_QUEUE_URL)
+      throw new UsageError('with MUSTER_TABLE_NAME, set ADVISORIES_QUEUE_URL too');
+  }
+  const { readAdvisorySource } = await import('../../functions/lib/advisory-sources.ts');
+  const { importAdvisories } = await import('../../functions/stores/advisory-import.ts');
+  const files = (await Promise.all(paths.map((path) => readAdvisorySource(path)))).flat();
+  const result = await importAdvisories(files);
+  console.log(
+    `Read ${result.files} files: ${result.vulnerabilities} vulnerabilities, ${result.changed.length} new or changed, queued for matching.`,
+  );
+  for (const error of result.errors) console.error(`  could not read ${error.file}: ${error.reason}`);
+  if (result.errors.length > 0) process.exitCode = 1;
 }
 
 async function summary(action: string | undefined) {
@@ -219,7 +247,7 @@ async function main(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command, action, extra] = positionals;
+  const [command, action, extra, ...more] = positionals;
   if (values.help || !command) {
     console.log(usage);
     return;
@@ -227,6 +255,11 @@ async function main(argv: string[]) {
   if (command === 'keys') await keys(action, values);
   else if (command === 'orgs') await orgs(action, values);
   else if (command === 'summary') await summary(action);
+  else if (command === 'advisories')
+    await advisories(
+      action,
+      [extra, ...more].filter((p): p is string => !!p),
+    );
   else if (command === 'lookup') await lookup(action, extra, values.csv ?? false);
   else throw new UsageError(`unknown command: ${command}`);
 }

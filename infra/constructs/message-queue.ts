@@ -6,14 +6,19 @@ import type { QueueDefinition } from '../../shared/resources.ts';
 import type { MusterFunction } from './muster-function.ts';
 
 /**
- * A queue with its dead-letter queue and its consumer: a message that fails maxReceiveCount times
- * waits in the dead-letter queue for two weeks instead of being lost.
+ * A queue with its dead-letter queue and its consumer, if it has one yet: a message that fails
+ * maxReceiveCount times waits in the dead-letter queue for two weeks instead of being lost.
  */
 export class MessageQueue extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
 
-  constructor(scope: Construct, id: string, definition: QueueDefinition, consumer: MusterFunction) {
+  constructor(
+    scope: Construct,
+    id: string,
+    definition: QueueDefinition,
+    consumer: MusterFunction | undefined,
+  ) {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
@@ -27,7 +32,7 @@ export class MessageQueue extends Construct {
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
     });
-    consumer.function.addEventSource(
+    consumer?.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: definition.batchSize,
         maxBatchingWindow: Duration.seconds(definition.maxBatchingWindowSeconds),

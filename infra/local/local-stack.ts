@@ -1,7 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterQueueName, payloadBucket, queues, schedules, table } from '../../shared/resources.ts';
+import {
+  consumedQueues,
+  deadLetterQueueName,
+  payloadBucket,
+  queues,
+  schedules,
+  table,
+} from '../../shared/resources.ts';
 import { useLocalAws } from './aws-environment.ts';
 import { type Gateway, startGateway } from './gateway.ts';
 import { provisionPayloadBucket, provisionQueues, provisionTable, type QueueUrls } from './provision.ts';
@@ -64,7 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const gateway = await startGateway(port, {
     'POST /_local/schedules/weekly-summary': () => scheduler.fire('weekly-summary'),
   });
-  const pollers = Object.values(queues).map(
+  const pollers = consumedQueues().map(
     (queue) =>
       new QueuePoller({
         queue,

@@ -5,12 +5,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { QueueDefinition } from '../../shared/resources.ts';
+import type { ConsumedQueue } from '../../shared/resources.ts';
 import { localRegion } from './aws-environment.ts';
 import { invoke } from './handlers.ts';
 
 export interface PollerOptions {
-  queue: QueueDefinition;
+  queue: ConsumedQueue;
   url: string;
   arn: string;
   /** Overrides the queue's visibility timeout, so that tests see retries in seconds. */

@@ -14,7 +14,7 @@ import { QueuePoller } from '../../infra/local/queue-poller.ts';
 import { startLocalServers } from '../../infra/local/servers.ts';
 import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
 import { dependencyStates, diffDependencies } from '../../shared/inventory.ts';
-import { type FunctionName, payloadBucket, queues, table } from '../../shared/resources.ts';
+import { consumedQueue, type FunctionName, payloadBucket, queues, table } from '../../shared/resources.ts';
 import { bundleFunctions, coldInitMs, sizeKb } from './bundles.ts';
 import { type CostLine, type MeasuredCosts, monthlyCost, prices, totalUsd } from './cost-model.ts';
 import { driftVersion, generateFleet, readLockfiles } from './fleet.ts';
@@ -310,7 +310,7 @@ for (const size of fleetSizes) {
 log('end to end through the local stack');
 const gateway = await startGateway(0);
 const poller = new QueuePoller({
-  queue: queues.heartbeats,
+  queue: consumedQueue('heartbeats'),
   url: queueUrls.heartbeats.url,
   arn: queueUrls.heartbeats.arn,
 });

@@ -43,8 +43,20 @@ describe('GET /v1/lookup', () => {
       urls: ['https://billing.example.com'],
       last_seen: receivedRecently,
       instances: [
-        { instance: 'billing@web-1', version: '1.16.1', last_seen: receivedRecently, stale: false },
-        { instance: 'billing@web-2', version: '1.16.1+build.9', last_seen: receivedRecently, stale: false },
+        {
+          instance: 'billing@web-1',
+          package: 'plug',
+          version: '1.16.1',
+          last_seen: receivedRecently,
+          stale: false,
+        },
+        {
+          instance: 'billing@web-2',
+          package: 'plug',
+          version: '1.16.1+build.9',
+          last_seen: receivedRecently,
+          stale: false,
+        },
       ],
     });
   });
@@ -149,7 +161,7 @@ describe('GET /v1/lookup', () => {
       'app,environment,instance,version,last_seen,stale,internet_facing,handles_pii,urls',
     );
     expect(lines[1]).toBe(
-      `billing,prod,'=cmd|calc,1.16.1,${receivedRecently},false,true,true,https://a.example https://b.example`,
+      `billing,prod,'=cmd|calc,1.16.1,${receivedRecently},false,true,true,https://a.example https://b.example,plug`,
     );
   });
 

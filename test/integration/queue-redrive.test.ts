@@ -2,14 +2,14 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
 import { QueuePoller } from '../../infra/local/queue-poller.ts';
-import { queues } from '../../shared/resources.ts';
+import { consumedQueue } from '../../shared/resources.ts';
 import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
 import { testQueues } from '../support/local-aws.ts';
 import { eventually, receiveAll } from '../support/local-services.ts';
 
 const sqs = new SQSClient({});
 const poller = new QueuePoller({
-  queue: queues.heartbeats,
+  queue: consumedQueue('heartbeats'),
   url: testQueues.heartbeats.url,
   arn: testQueues.heartbeats.arn,
   visibilityTimeoutSeconds: 1,

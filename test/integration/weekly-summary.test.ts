@@ -36,8 +36,9 @@ describe('weekly-summary', () => {
     const [email] = await emailsAbout(org);
     expect(email?.destination.to).toEqual(['security@acme.example']);
     expect(email?.body.html).toBeUndefined();
-    expect(email?.body.text).toContain(
-      'billing / prod | internet-facing, PII | 1/0 | 1.17.3 | 27.1.2 | 0/0/0/0',
+    // Running findings depend on the advisories other test files import; the scan counts do not.
+    expect(email?.body.text).toMatch(
+      /billing \/ prod \| internet-facing, PII \| 1\/0 \| 1\.17\.3 \| 27\.1\.2 \| \d+\/\d+\/\d+\/\d+ \| 0\/0\/0\/0/,
     );
     expect(await emailsAbout(silent)).toEqual([]);
   });

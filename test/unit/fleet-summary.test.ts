@@ -1,10 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
+import { type FindingItem, findingKeys } from '../../shared/entities/finding.ts';
 import { instanceKey } from '../../shared/entities/instance.ts';
 import { summarizeFleet } from '../../shared/fleet-summary.ts';
 import { renderWeeklySummary } from '../../shared/weekly-summary-email.ts';
 
 const now = new Date('2026-11-30T08:00:00Z');
+
+function finding(
+  vulnerability: string,
+  name: string,
+  severity: FindingItem['severity'],
+  status: FindingItem['status'],
+  suppressedUntil?: string,
+): FindingItem {
+  return {
+    ...findingKeys('acme', 'billing', 'prod', vulnerability, name),
+    app: 'billing',
+    environment: 'prod',
+    vulnerability,
+    aliases: [],
+    summary: '',
+    severity,
+    package: name,
+    ecosystem: 'hex',
+    instances: [{ instance: 'w1', version: '1.0.0' }],
+    fixed_in: null,
+    status,
+    opened_at: '2026-11-01T00:00:00Z',
+    evaluated_at: '2026-11-01T00:00:00Z',
+    ...(suppressedUntil
+      ? {
+          suppression: {
+            reason: 'r',
+            author: 'a',
+            created_at: '2026-10-01T00:00:00Z',
+            expires_at: suppressedUntil,
+          },
+        }
+      : {}),
+  };
+}
 const lifecycle = { staleAfterSeconds: 3 * 3600, retentionSeconds: 7 * 24 * 3600 };
 
 const items = {
@@ -44,6 +80,13 @@ const items = {
       last_seen: '2026-11-20T07:30:00Z',
     },
   ],
+  findings: [
+    finding('CVE-1', 'plug', 'high', 'open'),
+    finding('CVE-1', 'plug_crypto', 'high', 'open'),
+    finding('CVE-2', 'ssl', 'critical', 'fixed'),
+    finding('CVE-3', 'ssh', 'critical', 'open', '2026-12-30T00:00:00Z'),
+    finding('CVE-4', 'phoenix', 'medium', 'open', '2026-11-01T00:00:00Z'),
+  ],
   latestScans: [
     {
       pk: 'ORG#acme',
@@ -69,6 +112,11 @@ describe('summarizeFleet', () => {
     expect(billing).toMatchObject({ internet_facing: true, handles_pii: true });
   });
 
+  it('counts open runtime vulnerabilities once each, leaving out fixed ones and active suppressions', () => {
+    // CVE-1 twice (two packages) counts once; CVE-2 is fixed; CVE-3 is suppressed; CVE-4's suppression expired.
+    expect(billing!.vulnerabilities.runtime).toEqual({ critical: 0, high: 1, medium: 1, low: 0 });
+  });
+
   it('lists runtime versions and scan counts', () => {
     expect(billing!.runtime.otp).toEqual(['26.2.5', '27.1.2']);
     expect(billing!.vulnerabilities.scan.high).toBe(2);
@@ -83,8 +131,10 @@ describe('renderWeeklySummary', () => {
       'https://muster.example.com',
     );
     expect(text).toContain('1 app-environments, 1 running instances, 1 stale.');
-    expect(text).toContain('1 internet-facing app-environments with critical or high scan findings.');
-    expect(text).toContain('billing / prod | internet-facing, PII | 1/1 | 1.17.3 | 26.2.5 27.1.2 | 0/2/1/5');
+    expect(text).toContain('1 internet-facing app-environments with critical or high vulnerabilities.');
+    expect(text).toContain(
+      'billing / prod | internet-facing, PII | 1/1 | 1.17.3 | 26.2.5 27.1.2 | 0/1/1/0 | 0/2/1/5',
+    );
     expect(text).toContain('Dashboard: https://muster.example.com');
   });
 });

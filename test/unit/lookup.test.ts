@@ -3,7 +3,7 @@ import { type AppEnvironmentItem, appEnvironmentKey } from '../../shared/entitie
 import { type DependencyItem, dependencyItem } from '../../shared/entities/dependency.ts';
 import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
 import { ValidationError } from '../../shared/errors.ts';
-import { groupLookupMatches, parseLookupQuery } from '../../shared/lookup.ts';
+import { groupLookupMatches, parseLookupQuery, selectDependencies } from '../../shared/lookup.ts';
 import { versionSelector } from '../../shared/version-selector.ts';
 
 const org = 'acme';
@@ -92,8 +92,9 @@ describe('groupLookupMatches', () => {
     appEnvironment('intranet', 'prod', false, true),
   ]);
   const { matches, totals } = groupLookupMatches({
-    query: { selector: versionSelector('plug', { version: '1.16.1' }) },
-    dependencies,
+    dependencies: selectDependencies(dependencies, {
+      selector: versionSelector('plug', { version: '1.16.1' }),
+    }),
     instances,
     appEnvironments,
     instanceSortKey: (d) => instanceKey(org, d.app, d.environment, d.instance).sk,
@@ -113,8 +114,20 @@ describe('groupLookupMatches', () => {
   it('lists every instance with its version and the group’s latest last_seen', () => {
     const [billing] = matches;
     expect(billing!.instances).toEqual([
-      { instance: 'b@w1', version: '1.16.1', last_seen: '2026-11-29T10:00:00Z', stale: false },
-      { instance: 'b@w2', version: '1.16.1+build.1', last_seen: '2026-11-29T11:00:00Z', stale: false },
+      {
+        instance: 'b@w1',
+        package: 'plug',
+        version: '1.16.1',
+        last_seen: '2026-11-29T10:00:00Z',
+        stale: false,
+      },
+      {
+        instance: 'b@w2',
+        package: 'plug',
+        version: '1.16.1+build.1',
+        last_seen: '2026-11-29T11:00:00Z',
+        stale: false,
+      },
     ]);
     expect(billing!.last_seen).toBe('2026-11-29T11:00:00Z');
     expect(billing!.internet_facing).toBe(true);

@@ -1,29 +1,22 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
+import type { TableKey } from '../../shared/entities/key-parts.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 
 /**
- * A lease on an instance's head, taken with a conditional write, so that changes to one instance's
- * dependency items (a changed inventory, a retirement) never interleave. DynamoDB transactions would
- * do this too, but the local DynamoDB has none, and one conditional write costs less. The lease
+ * A lease on an item, taken with a conditional write, so that work on what the item stands for (an
+ * instance's dependency items, an app-environment's findings) never interleaves. DynamoDB transactions
+ * would do this too, but the local DynamoDB has none, and one conditional write costs less. The lease
  * outlasts the functions' timeouts: a holder that dies leaves a lease that simply expires.
  */
 const leaseMs = 120_000;
 
 /** Holders in the same batch finish quickly; after that a delivery is handed back to SQS to retry. */
-const attempts = 5;
-
-export interface InstanceRef {
-  org: string;
-  app: string;
-  environment: string;
-  instance: string;
-}
+const attempts = 6;
 
 export class LeaseHeldError extends Error {
-  constructor(instance: string) {
-    super(`instance ${instance} is being written by another delivery; retrying later`);
+  constructor(what: string) {
+    super(`${what} is being written by another delivery; retrying later`);
     this.name = 'LeaseHeldError';
   }
 }
@@ -32,53 +25,63 @@ export const isConditionFailure = (error: unknown): boolean =>
   (error as Error).name === 'ConditionalCheckFailedException';
 
 export interface LeaseOptions {
-  /** A further condition on the head, such as "last seen when it was read". */
+  /** Names the leased thing in errors. */
+  what: string;
+  /** Attributes set as the lease is taken (an instance head records its names, being created here). */
+  set?: Record<string, unknown>;
+  /** A further condition on the item, such as "last seen when it was read"; such a lease is not waited for. */
   condition?: { expression: string; values: Record<string, unknown> };
   /** Attributes to remove as the lease is taken. */
   remove?: string[];
+  /** An attribute the item must already have: the lease never creates the item. */
+  existing?: string;
 }
 
-async function tryAcquire(ref: InstanceRef, owner: string, options: LeaseOptions): Promise<InstanceItem> {
+async function tryAcquire(
+  key: TableKey,
+  owner: string,
+  options: LeaseOptions,
+): Promise<Record<string, unknown>> {
   const now = Date.now();
-  const free = '(attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :owner)';
+  const free = `(attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :owner)${
+    options.existing ? ` AND attribute_exists(${options.existing})` : ''
+  }`;
+  const set = Object.keys(options.set ?? {});
   try {
     const { Attributes } = await documents.send(
       new UpdateCommand({
         TableName: config.TABLE_NAME,
-        Key: instanceKey(ref.org, ref.app, ref.environment, ref.instance),
+        Key: key,
         UpdateExpression: [
-          'SET lease_owner = :owner, lease_until = :until, app = :app, environment = :environment, instance = :instance',
+          `SET ${['lease_owner = :owner', 'lease_until = :until', ...set.map((name) => `#${name} = :set_${name}`)].join(', ')}`,
           options.remove?.length ? `REMOVE ${options.remove.join(', ')}` : '',
         ].join(' '),
         ConditionExpression: options.condition ? `${free} AND (${options.condition.expression})` : free,
+        ExpressionAttributeNames: set.length
+          ? Object.fromEntries(set.map((name) => [`#${name}`, name]))
+          : undefined,
         ExpressionAttributeValues: {
           ':owner': owner,
           ':until': now + leaseMs,
           ':now': now,
-          ':app': ref.app,
-          ':environment': ref.environment,
-          ':instance': ref.instance,
+          ...Object.fromEntries(set.map((name) => [`:set_${name}`, options.set![name]])),
           ...options.condition?.values,
         },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return Attributes as InstanceItem;
+    return Attributes ?? {};
   } catch (error) {
-    if (isConditionFailure(error)) throw new LeaseHeldError(ref.instance);
+    if (isConditionFailure(error)) throw new LeaseHeldError(options.what);
     throw error;
   }
 }
 
 /** Takes the lease, waiting briefly for a holder to finish; LeaseHeldError when it does not. */
-export async function acquireLease(
-  ref: InstanceRef,
-  owner: string,
-  options: LeaseOptions = {},
-): Promise<InstanceItem> {
+export async function acquireLease<T>(key: TableKey, owner: string, options: LeaseOptions): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await tryAcquire(ref, owner, options);
+      return (await tryAcquire(key, owner, options)) as T;
     } catch (error) {
       if (!(error instanceof LeaseHeldError) || attempt === attempts || options.condition) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
@@ -86,12 +89,12 @@ export async function acquireLease(
   }
 }
 
-export async function releaseLease(ref: InstanceRef, owner: string): Promise<void> {
+export async function releaseLease(key: TableKey, owner: string): Promise<void> {
   await documents
     .send(
       new UpdateCommand({
         TableName: config.TABLE_NAME,
-        Key: instanceKey(ref.org, ref.app, ref.environment, ref.instance),
+        Key: key,
         UpdateExpression: 'REMOVE lease_owner, lease_until',
         ConditionExpression: 'lease_owner = :owner',
         ExpressionAttributeValues: { ':owner': owner },

@@ -1,0 +1,47 @@
+import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
+import { AdvisoryFormatError, parseAdvisory } from '../../shared/advisories/parse.ts';
+import type { Vulnerability } from '../../shared/advisories/vulnerability.ts';
+import { queues } from '../../shared/resources.ts';
+import type { AdvisoryFile } from '../lib/advisory-sources.ts';
+import { enqueue } from '../lib/queue.ts';
+import { saveVulnerabilities } from './advisory-store.ts';
+
+export interface ImportResult {
+  files: number;
+  vulnerabilities: number;
+  changed: string[];
+  errors: { file: string; reason: string }[];
+  /** The newest `modified` among the records read, for the next incremental sync. */
+  newestModified: string | null;
+}
+
+/**
+ * Imports advisory files: parses each (a file that cannot be read is reported, not fatal), keeps those
+ * modified after `since`, merges the records of each flaw into one vulnerability, stores what changed,
+ * and asks for the changed ones to be matched against what runs. Importing the same files twice
+ * changes nothing.
+ */
+export async function importAdvisories(files: AdvisoryFile[], since?: string): Promise<ImportResult> {
+  const records: Vulnerability[] = [];
+  const errors: ImportResult['errors'] = [];
+  for (const file of files) {
+    try {
+      records.push(parseAdvisory(file.name, file.content));
+    } catch (error) {
+      if (!(error instanceof AdvisoryFormatError)) throw error;
+      errors.push({ file: file.name, reason: error.message });
+    }
+  }
+  const newestModified = records.reduce<string | null>(
+    (newest, record) => (record.modified && (!newest || record.modified > newest) ? record.modified : newest),
+    null,
+  );
+  const recent = since ? records.filter((record) => !record.modified || record.modified > since) : records;
+  const vulnerabilities = mergeVulnerabilities(recent);
+  const changed = await saveVulnerabilities(vulnerabilities);
+  const queueUrl = process.env[queues.advisories.urlEnv];
+  if (changed.length > 0 && !queueUrl)
+    throw new Error(`environment variable ${queues.advisories.urlEnv} is not set`);
+  for (const id of changed) await enqueue(queueUrl!, id, { vulnerability: id });
+  return { files: files.length, vulnerabilities: vulnerabilities.length, changed, errors, newestModified };
+}

@@ -1,0 +1,37 @@
+import * as z from 'zod';
+import { ValidationError } from './errors.ts';
+import { parseOrThrow } from './validation.ts';
+
+const maxDays = 365;
+
+export const suppressionPathSchema = z.object({
+  app: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 characters of a-z, 0-9, _, - and .'),
+  environment: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 characters of a-z, 0-9, _, - and .'),
+  finding: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be an advisory id such as CVE-2025-4748'),
+});
+
+/** A suppression says who decided to accept a finding, why, and until when: never for ever. */
+export const suppressionSchema = z
+  .object({
+    reason: z.string().trim().min(1).max(1000),
+    author: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^\p{Cc}]+$/u, 'must be printable'),
+    expires_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }),
+  })
+  .strict();
+
+export type SuppressionRequest = z.infer<typeof suppressionSchema>;
+
+export function parseSuppression(body: unknown, now: Date): SuppressionRequest {
+  const request = parseOrThrow(suppressionSchema, body);
+  const expires = Date.parse(request.expires_at);
+  if (expires <= now.getTime()) throw new ValidationError('expires_at', 'must be in the future');
+  if (expires > now.getTime() + maxDays * 24 * 3600 * 1000) {
+    throw new ValidationError('expires_at', `must be within ${maxDays} days`);
+  }
+  return { ...request, expires_at: new Date(expires).toISOString() };
+}

@@ -1,0 +1,219 @@
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as advisoriesHandler } from '../../functions/advisories.ts';
+import { handler as apps } from '../../functions/apps.ts';
+import { readAdvisorySource } from '../../functions/lib/advisory-sources.ts';
+import { handler as lookup } from '../../functions/lookup.ts';
+import { handler as matchAdvisories } from '../../functions/match-advisories.ts';
+import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { importAdvisories } from '../../functions/stores/advisory-import.ts';
+import { handler as suppress } from '../../functions/suppress-finding.ts';
+import type { Heartbeat } from '../../shared/heartbeat.ts';
+import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
+import { keyFor, receiveAll } from '../support/local-services.ts';
+
+/**
+ * Advisories end to end on the real data in ../shared/advisories: import, matching of changed
+ * inventories, re-matching of a new advisory, the finding lifecycle, alerts, lookups by advisory,
+ * and suppressions.
+ */
+
+const advisories = new URL('../../../shared/advisories/', import.meta.url).pathname;
+
+async function store(org: string, heartbeat: Partial<Heartbeat>, secondsAgo = 60) {
+  const message = heartbeatMessage(
+    org,
+    { sent_at: recently(secondsAgo), ...heartbeat },
+    recently(secondsAgo - 1),
+  );
+  expect((await processHeartbeats(sqsEvent([message]), context)).batchItemFailures).toEqual([]);
+}
+
+const detail = async (key: string) => {
+  const event = httpEvent({ path: '/v1/apps/billing/prod', key });
+  event.pathParameters = { app: 'billing', environment: 'prod' };
+  return bodyOf(await apps(event, context));
+};
+
+const exposedRuntime: Partial<Heartbeat> = {
+  runtime: { elixir: '1.18.3', otp: '27.3.4', erts: '15.2.7' },
+  deps: [
+    { name: 'plug', version: '1.16.1' },
+    { name: 'stdlib', version: '6.2.2' },
+    { name: 'jason', version: '1.4.4' },
+  ],
+};
+
+describe.skipIf(!existsSync(advisories))('advisories', () => {
+  let imported: Awaited<ReturnType<typeof importAdvisories>>;
+
+  beforeAll(async () => {
+    imported = await importAdvisories(await readAdvisorySource(advisories));
+    await receiveAll('advisories');
+  }, 120_000);
+
+  it('imports every file, one vulnerability per flaw, and a second import changes nothing', async () => {
+    expect(imported.errors).toEqual([]);
+    expect(imported.files).toBeGreaterThan(400);
+    expect(imported.vulnerabilities).toBeLessThan(imported.files);
+    const again = await importAdvisories(await readAdvisorySource(advisories));
+    expect(again.changed).toEqual([]);
+  }, 120_000);
+
+  it('finds what a changed inventory is exposed to, fixes it when upgraded, and alerts once', async () => {
+    const org = uniqueOrg();
+    const key = await keyFor(org, 'read');
+    await store(org, exposedRuntime, 120);
+    const before = await detail(key);
+    const open = before.findings.filter((f: { source: string; status: string }) => f.source === 'runtime');
+    const plug = open.find((f: { id: string }) => f.id === 'CVE-2026-54892');
+    expect(plug).toMatchObject({
+      package: 'plug',
+      version: '1.16.1',
+      status: 'open',
+      severity: 'high',
+      aliases: expect.arrayContaining(['GHSA-j43x-5hjq-rgxf', 'EEF-CVE-2026-54892']),
+      instances: [
+        expect.objectContaining({ instance: 'billing@web-1', version: '1.16.1', fixed_in: '1.16.4' }),
+      ],
+    });
+    expect(
+      open.find((f: { id: string; package: string }) => f.id === 'CVE-2025-4748' && f.package === 'otp'),
+    ).toBeDefined();
+    expect(before.vulnerabilities.runtime.high).toBeGreaterThan(0);
+
+    const alerts = (await receiveAll('alerts')) as { org: string; vulnerability: string; severity: string }[];
+    const mine = alerts.filter((alert) => alert.org === org);
+    expect(mine.map((alert) => alert.vulnerability)).toContain('CVE-2026-54892');
+    expect(mine.every((alert) => alert.severity === 'high' || alert.severity === 'critical')).toBe(true);
+
+    await store(org, {
+      ...exposedRuntime,
+      deps: [
+        { name: 'plug', version: '1.16.6' },
+        { name: 'stdlib', version: '6.2.2' },
+      ],
+    });
+    const after = await detail(key);
+    const fixed = after.findings.find((f: { id: string }) => f.id === 'CVE-2026-54892');
+    expect(fixed).toMatchObject({ status: 'fixed', fixed_at: expect.any(String) });
+    const stillOpen = after.findings.filter(
+      (f: { status: string; package: string }) => f.status === 'open' && f.package === 'plug',
+    );
+    expect(stillOpen).toEqual([]);
+    expect((await receiveAll('alerts')).filter((alert) => (alert as { org: string }).org === org)).toEqual(
+      [],
+    );
+  });
+
+  it('answers the blast radius of an advisory by any of its ids', async () => {
+    const org = uniqueOrg();
+    await store(org, exposedRuntime);
+    await store(org, {
+      ...exposedRuntime,
+      instance: 'billing@web-2',
+      deps: [{ name: 'plug', version: '1.16.4' }],
+    });
+    const key = await keyFor(org, 'read');
+    const radius = async (advisory: string) =>
+      bodyOf(await lookup(httpEvent({ path: '/v1/lookup', key, query: { advisory } }), context));
+    const byAlias = await radius('GHSA-j43x-5hjq-rgxf');
+    expect(byAlias.advisory.id).toBe('CVE-2026-54892');
+    expect(byAlias.matches[0].instances).toEqual([
+      expect.objectContaining({ instance: 'billing@web-1', package: 'plug' }),
+    ]);
+    expect((await radius('CVE-2026-54892')).totals).toEqual(byAlias.totals);
+    const unknown = await lookup(
+      httpEvent({ path: '/v1/lookup', key, query: { advisory: 'CVE-1999-0001' } }),
+      context,
+    );
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('matches a new advisory against what already runs, in one consumer run', async () => {
+    const org = uniqueOrg();
+    // An organization exists from its first key, before any of its agents reports.
+    const key = await keyFor(org, 'read');
+    await store(org, { deps: [{ name: 'acme_widgets', version: '2.3.1' }] });
+    const id = `GHSA-test-${org}`;
+    const osv = {
+      schema_version: '1.7.3',
+      id,
+      modified: new Date().toISOString(),
+      published: new Date().toISOString(),
+      aliases: [],
+      summary: 'Remote code execution in acme_widgets',
+      database_specific: { severity: 'CRITICAL' },
+      affected: [
+        {
+          package: { ecosystem: 'Hex', name: 'acme_widgets' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '2.0.0' }, { fixed: '2.3.2' }] }],
+        },
+      ],
+    };
+    const result = await importAdvisories([{ name: `${id}.json`, content: JSON.stringify(osv) }]);
+    expect(result.changed).toEqual([id]);
+    const queued = await receiveAll('advisories');
+    expect(queued).toContainEqual({ vulnerability: id });
+    expect((await matchAdvisories(sqsEvent([{ vulnerability: id }]), context)).batchItemFailures).toEqual([]);
+    const finding = (await detail(await keyFor(org, 'read'))).findings.find(
+      (f: { id: string }) => f.id === id,
+    );
+    expect(finding).toMatchObject({ severity: 'critical', fixed_in: '2.3.2', status: 'open' });
+    const alerts = (await receiveAll('alerts')) as { org: string; vulnerability: string }[];
+    expect(alerts.filter((alert) => alert.org === org && alert.vulnerability === id)).toHaveLength(1);
+  });
+
+  it('lists the advisories that affect the organization, newest first', async () => {
+    const org = uniqueOrg();
+    await store(org, exposedRuntime);
+    const { advisories: listed } = bodyOf(
+      await advisoriesHandler(httpEvent({ path: '/v1/advisories', key: await keyFor(org, 'read') }), context),
+    );
+    expect(listed.map((a: { id: string }) => a.id)).toContain('CVE-2026-54892');
+    const published = listed.map((a: { published: string }) => a.published);
+    expect(published).toEqual([...published].sort().reverse());
+    expect(listed[0]).toMatchObject({ app_environments: 1, instances: 1 });
+  });
+
+  it('suppresses a finding until its expiry, and keeps who did it and why', async () => {
+    const org = uniqueOrg();
+    await store(org, exposedRuntime);
+    const admin = await keyFor(org, 'admin');
+    const suppressEvent = (method: 'POST' | 'DELETE', body?: unknown) => {
+      const event = httpEvent({
+        method,
+        path: '/v1/apps/billing/prod/findings/GHSA-j43x-5hjq-rgxf/suppression',
+        key: admin,
+        body,
+      });
+      event.pathParameters = { app: 'billing', environment: 'prod', finding: 'GHSA-j43x-5hjq-rgxf' };
+      return suppress(event, context);
+    };
+    const highBefore = (await detail(admin)).vulnerabilities.runtime.high;
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    const accepted = await suppressEvent('POST', {
+      reason: 'Only internal callers',
+      author: 'ana@acme.example',
+      expires_at: expiresAt,
+    });
+    expect(accepted.statusCode).toBe(200);
+    const suppressed = await detail(admin);
+    expect(suppressed.findings.find((f: { id: string }) => f.id === 'CVE-2026-54892')).toMatchObject({
+      status: 'suppressed',
+      suppression: { reason: 'Only internal callers', author: 'ana@acme.example', active: true },
+    });
+    expect(suppressed.vulnerabilities.runtime.high).toBe(highBefore - 1);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect((await detail(admin)).vulnerabilities.runtime.high).toBe(highBefore);
+
+    const past = await suppressEvent('POST', {
+      reason: 'x',
+      author: 'a',
+      expires_at: '2020-01-01T00:00:00Z',
+    });
+    expect(bodyOf(past).error).toMatchObject({ field: 'expires_at' });
+    expect((await suppressEvent('DELETE')).statusCode).toBe(200);
+  });
+});
