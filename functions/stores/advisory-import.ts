@@ -17,8 +17,8 @@ export interface ImportResult {
 
 /**
  * Imports advisory files: parses each (a file that cannot be read is reported, not fatal), keeps those
- * modified after `since`, merges the records of each flaw into one vulnerability, stores what changed,
- * and asks for the changed ones to be matched against what runs. Importing the same files twice
+ * modified after `since`, stores them (the records of one flaw make one vulnerability) and asks for the
+ * vulnerabilities that changed to be matched against what runs. Importing the same files twice
  * changes nothing.
  */
 export async function importAdvisories(files: AdvisoryFile[], since?: string): Promise<ImportResult> {
@@ -37,11 +37,16 @@ export async function importAdvisories(files: AdvisoryFile[], since?: string): P
     null,
   );
   const recent = since ? records.filter((record) => !record.modified || record.modified > since) : records;
-  const vulnerabilities = mergeVulnerabilities(recent);
-  const changed = await saveVulnerabilities(vulnerabilities);
+  const changed = await saveVulnerabilities(recent);
   const queueUrl = process.env[queues.advisories.urlEnv];
   if (changed.length > 0 && !queueUrl)
     throw new Error(`environment variable ${queues.advisories.urlEnv} is not set`);
   for (const id of changed) await enqueue(queueUrl!, id, { vulnerability: id });
-  return { files: files.length, vulnerabilities: vulnerabilities.length, changed, errors, newestModified };
+  return {
+    files: files.length,
+    vulnerabilities: mergeVulnerabilities(recent).length,
+    changed,
+    errors,
+    newestModified,
+  };
 }

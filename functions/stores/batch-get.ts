@@ -10,27 +10,30 @@ async function getBatch<T extends TableKey>(
   tableName: string,
   keys: TableKey[],
   items: Map<string, T>,
+  keyOf: (item: T) => string,
 ): Promise<void> {
   let pending = keys;
   for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > maxAttempts)
+    if (attempt > maxAttempts) {
       throw new Error(`${pending.length} reads still unprocessed after ${maxAttempts} attempts`);
+    }
     if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
     const result = await documents.send(
       new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
     );
-    for (const item of (result.Responses?.[tableName] ?? []) as T[]) items.set(item.sk, item);
+    for (const item of (result.Responses?.[tableName] ?? []) as T[]) items.set(keyOf(item), item);
     pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as TableKey[];
   }
 }
 
 /**
  * Reads items by key (eventually consistent) in batches of 100, eight batches at a time, retrying
- * unprocessed keys; the items come back keyed by sk.
+ * unprocessed keys; the items come back keyed by their sk, or by `keyOf`.
  */
 export async function batchGet<T extends TableKey>(
   tableName: string,
   keys: TableKey[],
+  keyOf: (item: T) => string = (item) => item.sk,
 ): Promise<Map<string, T>> {
   const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
   const batches: TableKey[][] = [];
@@ -40,7 +43,7 @@ export async function batchGet<T extends TableKey>(
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrentBatches, batches.length) }, async () => {
-      while (next < batches.length) await getBatch(tableName, batches[next++]!, items);
+      while (next < batches.length) await getBatch(tableName, batches[next++]!, items, keyOf);
     }),
   );
   return items;

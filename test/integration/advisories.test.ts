@@ -165,6 +165,40 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     expect(alerts.filter((alert) => alert.org === org && alert.vulnerability === id)).toHaveLength(1);
   });
 
+  it('applies a corrected advisory that flags fewer versions, and fixes what it no longer flags', async () => {
+    const org = uniqueOrg();
+    const key = await keyFor(org, 'read');
+    await store(org, { deps: [{ name: 'acme_gadgets', version: '1.5.0' }] });
+    const id = `GHSA-corr-${org}`;
+    const record = (fixed: string, modified: string) => ({
+      name: `${id}.json`,
+      content: JSON.stringify({
+        schema_version: '1.7.3',
+        id,
+        modified,
+        published: '2026-11-01T00:00:00Z',
+        summary: 'Denial of service in acme_gadgets',
+        database_specific: { severity: 'HIGH' },
+        affected: [
+          {
+            package: { ecosystem: 'Hex', name: 'acme_gadgets' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '1.0.0' }, { fixed }] }],
+          },
+        ],
+      }),
+    });
+    const findingOf = async () =>
+      (await detail(key)).findings.find((f: { id: string }) => f.id === id) as { status: string } | undefined;
+    await importAdvisories([record('2.0.0', '2026-11-01T00:00:00Z')]);
+    await matchAdvisories(sqsEvent([{ vulnerability: id }]), context);
+    expect(await findingOf()).toMatchObject({ status: 'open' });
+    // The publisher corrects the range: 1.5.0 was never affected.
+    const corrected = await importAdvisories([record('1.4.0', '2026-11-02T00:00:00Z')]);
+    expect(corrected.changed).toEqual([id]);
+    await matchAdvisories(sqsEvent([{ vulnerability: id }]), context);
+    expect(await findingOf()).toMatchObject({ status: 'fixed' });
+  });
+
   it('lists the advisories that affect the organization, newest first', async () => {
     const org = uniqueOrg();
     await store(org, exposedRuntime);
