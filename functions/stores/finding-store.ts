@@ -37,8 +37,11 @@ const beginsWith = <T>(pk: string, prefix: string) =>
 export interface EvaluationOptions {
   /** Read advisories from the table rather than from this container's five-minute cache. */
   freshAdvisories?: boolean;
-  /** An instance whose inventory is being written: live, though its head is not written yet. */
-  writing?: string;
+  /**
+   * When the change that asks for this evaluation was stored: an evaluation of the same
+   * app-environment that took its lease after that reads the change, and makes this one needless.
+   */
+  changedAt?: number;
 }
 
 /**
@@ -56,7 +59,18 @@ export async function evaluateAppEnvironment(
 ): Promise<{ opened: number; written: number }> {
   const key = appEnvironmentKey(org, app, environment);
   const owner = `evaluate-${randomUUID()}`;
-  await acquireLease(key, owner, { what: `app-environment ${app}/${environment}`, existing: 'reported' });
+  const { changedAt } = options;
+  const lease = await acquireLease(key, owner, {
+    what: `app-environment ${app}/${environment}`,
+    existing: 'reported',
+    // A burst of heartbeats from one app-environment (a deploy) is evaluated a few times, not once each.
+    covered:
+      changedAt === undefined
+        ? undefined
+        : // A margin for the clocks of two function instances, which Amazon Time Sync keeps within a millisecond.
+          (holder) => (holder.lease_acquired_at ?? 0) > changedAt + 50,
+  });
+  if (lease === undefined) return { opened: 0, written: 0 };
   try {
     const evaluatedAt = new Date().toISOString();
     const [appEnvironment, heads, dependencies, stored] = await Promise.all([
@@ -66,12 +80,16 @@ export async function evaluateAppEnvironment(
       beginsWith<FindingItem>(organizationKey(org).pk, appEnvironmentFindingsPrefix(app, environment)),
     ]);
     const now = new Date();
+    // An instance whose first inventory is being written has only a lease on its head so far.
     const live = new Set(
       heads
-        .filter((head) => head.sent_at !== undefined && instanceStatus(head, now, lifecycle) !== 'retired')
+        .filter((head) =>
+          head.sent_at === undefined
+            ? head.lease_owner !== undefined
+            : instanceStatus(head, now, lifecycle) !== 'retired',
+        )
         .map((head) => head.instance),
     );
-    if (options.writing !== undefined) live.add(options.writing);
     const running = dependencies.filter((dependency) => live.has(dependency.instance));
     const advisories = await advisoriesForPackages(
       running.map((dependency) => dependency.name),

@@ -130,10 +130,10 @@ async function writeInventory(message: HeartbeatMessage, hash: string): Promise<
   const { org, heartbeat } = message;
   const { app, environment, instance } = heartbeat;
   const key = instanceKey(org, app, environment, instance);
-  const head = await acquireLease<InstanceItem>(key, message.id, {
+  const head = (await acquireLease<InstanceItem>(key, message.id, {
     what: `instance ${instance}`,
     set: { app, environment, instance },
-  });
+  }))!;
   if (head.sent_at && head.sent_at >= heartbeat.sent_at) {
     await releaseLease(key, message.id);
     return 'ignored';
@@ -154,14 +154,14 @@ async function writeInventory(message: HeartbeatMessage, hash: string): Promise<
   ]);
   // Before the head is written: should this fail, the redelivered message finds the head unchanged
   // and does all of it again, findings included.
-  await evaluateAppEnvironment(org, app, environment, { writing: instance });
+  await evaluateAppEnvironment(org, app, environment, { changedAt: Date.now() });
   try {
     await documents.send(
       new UpdateCommand({
         TableName: tableName,
         Key: key,
         UpdateExpression:
-          'SET sent_at = :sent, last_seen = :seen, expires_at = :expires, inventory_hash = :hash, dependency_count = :count, runtime = :runtime, #release = :release, git_sha = :sha, host = :host REMOVE lease_owner, lease_until',
+          'SET sent_at = :sent, last_seen = :seen, expires_at = :expires, inventory_hash = :hash, dependency_count = :count, runtime = :runtime, #release = :release, git_sha = :sha, host = :host REMOVE lease_owner, lease_until, lease_acquired_at',
         ConditionExpression: 'lease_owner = :owner',
         ExpressionAttributeNames: { '#release': 'release' },
         ExpressionAttributeValues: {

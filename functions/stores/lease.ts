@@ -1,4 +1,4 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableKey } from '../../shared/entities/key-parts.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
@@ -35,6 +35,11 @@ export interface LeaseOptions {
   remove?: string[];
   /** An attribute the item must already have: the lease never creates the item. */
   existing?: string;
+  /**
+   * Asked while another holder has the lease: true when that holder's work makes this one's needless,
+   * and the lease is then not taken.
+   */
+  covered?: (holder: { lease_acquired_at?: number }) => boolean;
 }
 
 async function tryAcquire(
@@ -53,7 +58,7 @@ async function tryAcquire(
         TableName: config.TABLE_NAME,
         Key: key,
         UpdateExpression: [
-          `SET ${['lease_owner = :owner', 'lease_until = :until', ...set.map((name) => `#${name} = :set_${name}`)].join(', ')}`,
+          `SET ${['lease_owner = :owner', 'lease_until = :until', 'lease_acquired_at = :now', ...set.map((name) => `#${name} = :set_${name}`)].join(', ')}`,
           options.remove?.length ? `REMOVE ${options.remove.join(', ')}` : '',
         ].join(' '),
         ConditionExpression: options.condition ? `${free} AND (${options.condition.expression})` : free,
@@ -77,13 +82,27 @@ async function tryAcquire(
   }
 }
 
-/** Takes the lease, waiting briefly for a holder to finish; LeaseHeldError when it does not. */
-export async function acquireLease<T>(key: TableKey, owner: string, options: LeaseOptions): Promise<T> {
+/**
+ * Takes the lease, waiting briefly for a holder to finish; LeaseHeldError when it does not. Undefined
+ * when `covered` says the holder's work makes this one's needless.
+ */
+export async function acquireLease<T>(
+  key: TableKey,
+  owner: string,
+  options: LeaseOptions,
+): Promise<T | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
       return (await tryAcquire(key, owner, options)) as T;
     } catch (error) {
-      if (!(error instanceof LeaseHeldError) || attempt === attempts || options.condition) throw error;
+      if (!(error instanceof LeaseHeldError) || options.condition) throw error;
+      if (options.covered) {
+        const { Item } = await documents.send(
+          new GetCommand({ TableName: config.TABLE_NAME, Key: key, ConsistentRead: true }),
+        );
+        if (Item && options.covered(Item)) return undefined;
+      }
+      if (attempt === attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
   }
@@ -95,7 +114,7 @@ export async function releaseLease(key: TableKey, owner: string): Promise<void> 
       new UpdateCommand({
         TableName: config.TABLE_NAME,
         Key: key,
-        UpdateExpression: 'REMOVE lease_owner, lease_until',
+        UpdateExpression: 'REMOVE lease_owner, lease_until, lease_acquired_at',
         ConditionExpression: 'lease_owner = :owner',
         ExpressionAttributeValues: { ':owner': owner },
       }),

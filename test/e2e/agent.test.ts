@@ -15,9 +15,7 @@ import { eventually } from '../support/local-services.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const agentDir = join(root, 'agent');
-const dataDir = mkdtempSync(join(tmpdir(), 'muster-agent-e2e-'));
 const nodeArguments = ['--disable-warning=ExperimentalWarning', '--import', 'tsx'];
-const stackEnvironment = { ...process.env, MUSTER_DATA_DIR: dataDir, MUSTER_PORT: '0', MUSTER_DEMO: '0' };
 const run = promisify(execFile);
 
 const installed = (command: string) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -31,8 +29,17 @@ function agentEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...environment, MIX_ENV: 'dev', no_proxy: '127.0.0.1,localhost', ...extra };
 }
 
+let dataDir: string | undefined;
 let stack: ChildProcess | undefined;
 let agent: ChildProcess | undefined;
+
+/** The environment of the local stack and of the CLI that talks to it. */
+const stackEnvironment = () => ({
+  ...process.env,
+  MUSTER_DATA_DIR: dataDir,
+  MUSTER_PORT: '0',
+  MUSTER_DEMO: '0',
+});
 
 async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -42,9 +49,10 @@ async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals): Pr
 }
 
 async function startStack(): Promise<Endpoints> {
+  dataDir = mkdtempSync(join(tmpdir(), 'muster-agent-e2e-'));
   const child = spawn(process.execPath, [...nodeArguments, 'infra/local/start.ts'], {
     cwd: root,
-    env: stackEnvironment,
+    env: stackEnvironment(),
   });
   stack = child;
   let output = '';
@@ -69,7 +77,7 @@ async function createKey(scope: 'ingest' | 'read'): Promise<string> {
   const { stdout } = await run(
     process.execPath,
     [...nodeArguments, 'infra/cli/muster.ts', 'keys', 'create', '--org', 'e2e-agent', '--scope', scope],
-    { cwd: root, env: stackEnvironment },
+    { cwd: root, env: stackEnvironment() },
   );
   return stdout.trim().split('\n').pop()!;
 }
@@ -91,7 +99,7 @@ async function lookup(api: string, key: string, name: string, version: string): 
 afterAll(async () => {
   await stop(agent, 'SIGTERM');
   await stop(stack, 'SIGINT');
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe.skipIf(!hasElixir)(
@@ -150,7 +158,8 @@ describe.skipIf(!hasElixir)(
       expect(byOtp[0]).toMatchObject({ app: 'demo', environment: 'staging' });
       const [instance] = byOtp[0]!.instances;
       expect(instance).toMatchObject({ version: runtime.otp, stale: false });
-      expect(instance!.instance.startsWith(`demo@${hostname()}#`)).toBe(true);
+      // Erlang's host name stops at the first dot.
+      expect(instance!.instance.startsWith(`demo@${hostname().split('.')[0]}#`)).toBe(true);
 
       for (const [name, version] of [
         ['kernel', runtime.kernel],

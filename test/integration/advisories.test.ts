@@ -107,6 +107,22 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     );
   });
 
+  it('keeps every instance of a deploy in the findings, though their evaluations overlap', async () => {
+    const org = uniqueOrg();
+    const messages = Array.from({ length: 25 }, (_, i) =>
+      heartbeatMessage(org, {
+        ...exposedRuntime,
+        instance: `web-${String(i).padStart(2, '0')}`,
+        sent_at: recently(30),
+      }),
+    );
+    expect((await processHeartbeats(sqsEvent(messages), context)).batchItemFailures).toEqual([]);
+    const plug = (await detail(await keyFor(org, 'read'))).findings.find(
+      (f: { id: string }) => f.id === 'CVE-2026-54892',
+    );
+    expect(plug.instances).toHaveLength(25);
+  });
+
   it('answers the blast radius of an advisory by any of its ids', async () => {
     const org = uniqueOrg();
     await store(org, exposedRuntime);
