@@ -14,8 +14,7 @@ defmodule Muster.MixProject do
       description:
         "The Muster agent: reports what a running Elixir app really loads (applications, versions, " <>
           "Elixir and OTP releases) so that Muster can say which apps run a vulnerable version.",
-      package: [licenses: ["Apache-2.0"], files: ~w(lib mix.exs README.md .formatter.exs)],
-      docs: [main: "readme", extras: ["README.md"]]
+      package: [licenses: ["Apache-2.0"], files: ~w(lib mix.exs README.md .formatter.exs)]
     ]
   end
 

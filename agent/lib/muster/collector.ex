@@ -12,8 +12,8 @@ defmodule Muster.Collector do
   whose version the API would not read is skipped, a version that cannot be found is omitted.
 
   The OTP release comes from `OTP_VERSION` under `:code.root_dir()/releases/<major>/`, as an OTP
-  installation has it. A Mix release has no such file unless `Muster.Release` copies it in; the
-  release is then omitted rather than guessed from the major version.
+  installation has it. A Mix release has no such file unless `Muster.Release` copies it in; without
+  it the OTP release is left out rather than guessed from the major version.
   """
 
   alias Muster.Config

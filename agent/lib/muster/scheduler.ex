@@ -6,8 +6,8 @@ defmodule Muster.Scheduler do
   goes wrong while collecting, encoding or sending (an exception, a hang past the timeouts) ends
   that report as a failure and the scheduler carries on with a retry.
 
-  The log stays quiet: a warning when reports start failing or fail differently, then nothing until
-  they succeed again, which is logged once.
+  The log stays quiet: a warning when reports start failing or fail differently, then only debug
+  lines until they succeed again, which is logged once.
   """
 
   use GenServer
@@ -46,7 +46,7 @@ defmodule Muster.Scheduler do
   end
 
   def handle_info({:overdue, ref}, %{task: %Task{ref: ref} = task} = state) do
-    Task.shutdown(task, :brutal_kill)
+    Task.shutdown(task, 1_000)
     {:noreply, finished(state, {:error, {:network, :timeout}})}
   end
 

@@ -2,20 +2,21 @@ defmodule Muster.Transport do
   @moduledoc """
   Sends one encoded heartbeat to `POST <endpoint>/v1/heartbeat` with `:httpc`.
 
-  The agent uses an `:httpc` profile of its own, `:muster`, so that its proxy settings never
-  change the app's own HTTP requests. HTTPS verifies the server's certificate against the
-  operating system's CA store (`:public_key.cacerts_get/0`) and its host name. Connecting and
-  answering each have a timeout.
+  Each report runs its own stand-alone `:httpc` client, linked to the report and stopped after it,
+  so that the agent's proxy settings never touch the app's own HTTP requests and nothing of a report
+  outlives it. HTTPS verifies the server's certificate against the operating system's CA store
+  (`:public_key.cacerts_get/0`) and its host name. Connecting and the whole request each have a
+  timeout.
 
-  Memory stays bounded whatever the server does: `:httpc` has no limit of its own on a response,
-  so while it waits the agent watches how many bytes the request's connection has received and
-  cancels the request once they pass a mebibyte (Muster's answers are a few dozen bytes). Of an
-  answer that does arrive, only the first bytes are kept, for the log.
+  Memory stays bounded whatever the server does. `:httpc` reads a whole answer into memory before
+  handing it over, however large, so while the agent waits it counts the bytes that have reached
+  the request's socket and cancels the request once they pass a mebibyte (Muster's answers are a
+  few dozen bytes). Of an answer that does arrive, only the first bytes are kept, for the log.
   """
 
   alias Muster.Config
 
-  @profile :muster
+  @client_name :muster
   @response_limit 1_048_576
   @kept_body 512
   @poll_interval 25
@@ -39,32 +40,32 @@ defmodule Muster.Transport do
   """
   @spec post(Config.t(), binary) :: {:ok, pos_integer} | {:error, reason}
   def post(%Config{} = config, body) when is_binary(body) do
-    with {:ok, ssl} <- ssl_options(config.endpoint),
-         :ok <- ensure_profile(config.proxy) do
-      request =
-        {String.to_charlist(config.endpoint <> "/v1/heartbeat"),
-         [
-           {'authorization', String.to_charlist("Bearer " <> config.api_key)},
-           {'user-agent', String.to_charlist("muster-agent/#{version()}")},
-           # A fresh connection per report: reports are far apart, and the byte count that bounds
-           # an answer is then the answer's alone.
-           {'connection', 'close'}
-         ], 'application/json', body}
+    with {:ok, ssl} <- ssl_options(config.endpoint) do
+      with_client(config.proxy, fn client -> request(client, config, ssl, body) end)
+    end
+  end
 
-      http_options =
-        [
-          timeout: config.request_timeout,
-          connect_timeout: config.connect_timeout,
-          autoredirect: false,
-          ssl: ssl
-        ] ++ proxy_auth(config.proxy)
+  defp request(client, config, ssl, body) do
+    request =
+      {String.to_charlist(config.endpoint <> "/v1/heartbeat"),
+       [
+         {'authorization', String.to_charlist("Bearer " <> config.api_key)},
+         {'user-agent', String.to_charlist("muster-agent/#{version()}")}
+       ], 'application/json', body}
 
-      deadline = System.monotonic_time(:millisecond) + config.connect_timeout + config.request_timeout + 1_000
+    http_options =
+      [
+        timeout: config.request_timeout,
+        connect_timeout: config.connect_timeout,
+        autoredirect: false,
+        ssl: ssl
+      ] ++ proxy_auth(config.proxy)
 
-      case :httpc.request(:post, request, http_options, [sync: false, body_format: :binary], @profile) do
-        {:ok, ref} -> await(ref, @response_limit, deadline)
-        {:error, reason} -> {:error, {:network, reason}}
-      end
+    deadline = System.monotonic_time(:millisecond) + config.connect_timeout + config.request_timeout + 1_000
+
+    case :httpc.request(:post, request, http_options, [sync: false, body_format: :binary], client) do
+      {:ok, ref} -> await(client, ref, deadline)
+      {:error, reason} -> {:error, {:network, reason}}
     end
   end
 
@@ -84,9 +85,6 @@ defmodule Muster.Transport do
 
   def describe({:crashed, {error, [{_module, _function, _arity, _location} | _] = stacktrace}}),
     do: "the report crashed: " <> Exception.format_banner(:error, error, stacktrace)
-
-  def describe({:crashed, {exception, []}}) when is_exception(exception),
-    do: "the report crashed: " <> Exception.format_banner(:error, exception)
 
   def describe({:crashed, reason}), do: "the report crashed: #{inspect(reason)}"
 
@@ -124,104 +122,102 @@ defmodule Muster.Transport do
 
   defp proxy_auth(_), do: []
 
-  # httpc keeps a proxy setting per profile and cannot unset one, so a profile whose proxy is no
-  # longer wanted is started afresh.
-  defp ensure_profile(proxy) do
-    with :ok <- start_profile(),
-         {:ok, current} <- :httpc.get_options([:proxy, :https_proxy], @profile),
-         :ok <- apply_proxy(proxy, Enum.sort(current)) do
-      :ok
-    else
+  defp with_client(proxy, fun) do
+    case :inets.start(:httpc, [profile: @client_name], :stand_alone) do
+      {:ok, client} ->
+        try do
+          with :ok <- set_proxy(client, proxy), do: fun.(client)
+        after
+          stop_client(client)
+        end
+
+      {:error, reason} ->
+        {:error, {:network, reason}}
+    end
+  end
+
+  defp set_proxy(_client, nil), do: :ok
+
+  defp set_proxy(client, %Muster.Proxy{host: host, port: port}) do
+    address = {{String.to_charlist(host), port}, []}
+
+    # Muster.Proxy chose the proxy for the endpoint's scheme; httpc takes it for either.
+    case :httpc.set_options([proxy: address, https_proxy: address], client) do
+      :ok -> :ok
       {:error, reason} -> {:error, {:network, reason}}
     end
   end
 
-  defp apply_proxy(proxy, current) do
-    wanted = proxy_options(proxy)
+  # The client is linked to this process and stops with :shutdown, which would take this process
+  # along; and the next report's client may only start once this one is gone.
+  defp stop_client(client) do
+    Process.unlink(client)
+    monitor = Process.monitor(client)
+    :inets.stop(:stand_alone, client)
 
-    cond do
-      current == wanted ->
-        :ok
-
-      proxy == nil ->
-        :inets.stop(:httpc, @profile)
-        start_profile()
-
-      true ->
-        :httpc.set_options(wanted, @profile)
+    receive do
+      {:DOWN, ^monitor, :process, _, _} -> :ok
+    after
+      5_000 -> Process.exit(client, :kill)
     end
   end
 
-  defp start_profile do
-    case :inets.start(:httpc, profile: @profile) do
-      {:ok, _} -> :ok
-      {:error, {:already_started, _}} -> :ok
-      {:error, reason} -> {:error, reason}
-    end
-  end
-
-  # Sorted by key, as apply_proxy/2 compares them with the profile's current options.
-  defp proxy_options(nil), do: [https_proxy: {:undefined, []}, proxy: {:undefined, []}]
-
-  defp proxy_options(%Muster.Proxy{host: host, port: port}) do
-    address = {{String.to_charlist(host), port}, []}
-    # Muster.Proxy chose the proxy for the endpoint's scheme, so both of httpc's options take it.
-    [https_proxy: address, proxy: address]
-  end
-
-  defp await(ref, limit, deadline) do
+  defp await(client, ref, deadline) do
     receive do
       {:http, {^ref, result}} -> answer(result)
     after
       @poll_interval ->
         cond do
           System.monotonic_time(:millisecond) > deadline ->
-            cancel(ref)
+            cancel(client, ref)
             {:error, {:network, :timeout}}
 
-          received_bytes(ref) > limit ->
-            cancel(ref)
+          received_bytes(client) > @response_limit ->
+            cancel(client, ref)
             {:error, :response_too_large}
 
           true ->
-            await(ref, limit, deadline)
+            await(client, ref, deadline)
         end
     end
   end
 
-  # The bytes the connection of this request has received so far, from the statistics of its
-  # socket that httpc reports per handler; 0 while they are not known.
-  defp received_bytes(ref) do
-    handlers =
-      try do
-        field(:httpc.info(@profile), :handlers) || []
-      catch
-        :exit, _ -> []
+  # The bytes received so far on the sockets of the client's request handlers. A handler (a
+  # process linked to the stand-alone client) owns its TCP socket for http; for https the TLS
+  # connection process that monitors the handler owns it. Sockets are ports, and reading their
+  # statistics disturbs nobody.
+  defp received_bytes(client) do
+    handlers = for pid <- links(client), is_pid(pid), pid != self(), do: pid
+    owners = handlers ++ Enum.flat_map(handlers, &monitored_by/1)
+
+    owners
+    |> Enum.flat_map(&links/1)
+    |> Enum.filter(&is_port/1)
+    |> Enum.uniq()
+    |> Enum.reduce(0, fn port, sum ->
+      case :inet.getstat(port, [:recv_oct]) do
+        {:ok, [recv_oct: bytes]} -> sum + bytes
+        _ -> sum
       end
-
-    Enum.find_value(handlers, 0, fn
-      {_pid, requests, info} when is_list(requests) ->
-        if ref in requests do
-          bytes = info |> field(:session) |> field(:socket_info) |> field(:socket_stats) |> field(:recv_oct)
-          if is_integer(bytes), do: bytes, else: 0
-        end
-
-      _ ->
-        nil
     end)
   end
 
-  defp field(list, key) when is_list(list) do
-    case List.keyfind(list, key, 0) do
-      {^key, value} -> value
-      _ -> nil
+  defp links(pid) do
+    case Process.info(pid, :links) do
+      {:links, links} -> links
+      nil -> []
     end
   end
 
-  defp field(_, _), do: nil
+  defp monitored_by(pid) do
+    case Process.info(pid, :monitored_by) do
+      {:monitored_by, monitors} -> Enum.filter(monitors, &is_pid/1)
+      nil -> []
+    end
+  end
 
-  defp cancel(ref) do
-    :httpc.cancel_request(ref, @profile)
+  defp cancel(client, ref) do
+    :httpc.cancel_request(ref, client)
 
     receive do
       {:http, {^ref, _}} -> :ok

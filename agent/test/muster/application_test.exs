@@ -101,6 +101,38 @@ defmodule Muster.ApplicationTest do
     assert HostApp.running?(host)
   end
 
+  test "a server that hangs never holds up the host, nor the agent's own stop", %{host: host} do
+    port = Loopback.start([:hang])
+    AgentEnv.restart(api_key: "k", enabled: true, endpoint: "http://127.0.0.1:#{port}", interval: 1)
+
+    assert_receive {:loopback, _}, 4_000
+    assert HostApp.running?(host)
+    assert Agent.update(host, &(&1 + 0)) == :ok
+
+    {microseconds, :ok} = :timer.tc(fn -> Application.stop(:muster) end)
+    assert microseconds < 5_000_000
+    assert HostApp.running?(host)
+  end
+
+  test "a server that is not there never reaches the host", %{host: host} do
+    AgentEnv.restart(
+      api_key: "k",
+      enabled: true,
+      endpoint: "http://127.0.0.1:#{Loopback.closed_port()}",
+      interval: 1
+    )
+
+    scheduler = AgentEnv.whereis!(Muster.Scheduler)
+    # Reports fail every second or so; waits of 20 ms, for up to 8 s.
+    assert Enum.any?(1..400, fn _ ->
+             Process.sleep(20)
+             :sys.get_state(scheduler).failures >= 2
+           end)
+
+    assert Process.whereis(Muster.Scheduler) == scheduler
+    assert HostApp.running?(host)
+  end
+
   test "a reporter that keeps crashing gives up alone, even started as permanent", %{host: host} do
     AgentEnv.restart([api_key: "k", enabled: true, endpoint: "http://127.0.0.1:1"], :permanent)
     top = Process.whereis(Muster.Supervisor)

@@ -29,7 +29,7 @@ defmodule Muster.ConfigTest do
       assert {:ok, %Config{environment: built}} = Config.resolve(@base, %{"RELEASE_NAME" => "shop"}, no_mix)
       assert built == Config.build_environment()
 
-      assert {:error, [problem]} = load(@base, %{}, no_mix)
+      assert {:error, [problem]} = Config.resolve(@base, %{}, no_mix)
       assert problem =~ "no app name"
     end
 

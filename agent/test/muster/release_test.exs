@@ -1,7 +1,9 @@
 defmodule Muster.ReleaseTest do
   use ExUnit.Case, async: true
 
-  @moduletag :tmp_dir
+  setup do
+    %{tmp_dir: Muster.Test.Scratch.dir!()}
+  end
 
   test "copies the OTP release of the ERTS the release includes", %{tmp_dir: tmp} do
     otp = Path.join(tmp, "otp")

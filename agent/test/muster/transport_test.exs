@@ -6,6 +6,58 @@ defmodule Muster.TransportTest do
 
   @body ~s({"app":"shop"})
 
+  # The stand-alone httpc clients and request handlers alive in this VM, apart from the default
+  # profile of inets, which is registered.
+  defp httpc_processes do
+    for pid <- Process.list(),
+        info = Process.info(pid, [:dictionary, :registered_name]),
+        info[:registered_name] == [],
+        info[:dictionary][:"$initial_call"] in [{:httpc_manager, :init, 1}, {:httpc_handler, :init, 1}],
+        do: pid
+  end
+
+  # A handler ends on its own soon after its client, so give it a moment.
+  defp no_httpc_processes_left(attempts \\ 50) do
+    cond do
+      httpc_processes() == [] ->
+        true
+
+      attempts == 0 ->
+        false
+
+      true ->
+        Process.sleep(20)
+        no_httpc_processes_left(attempts - 1)
+    end
+  end
+
+  # A certificate chain for this host's name, and its root in a PEM file.
+  defp test_certificates(tmp) do
+    chain = %{
+      root: [key: {:namedCurve, :secp256r1}],
+      intermediates: [],
+      peer: [key: {:namedCurve, :secp256r1}]
+    }
+
+    %{server_config: server, client_config: client} =
+      :public_key.pkix_test_data(%{server_chain: chain, client_chain: chain})
+
+    pem = Path.join(tmp, "ca.pem")
+
+    File.write!(
+      pem,
+      :public_key.pem_encode(for der <- client[:cacerts], do: {:Certificate, der, :not_encrypted})
+    )
+
+    {server, pem}
+  end
+
+  # Trusts the test root as if the operating system did, for this test only.
+  defp trust(pem) do
+    :ok = :public_key.cacerts_load(pem)
+    on_exit(fn -> :public_key.cacerts_clear() end)
+  end
+
   defp config(port, overrides \\ []) do
     struct!(
       %Config{
@@ -13,8 +65,8 @@ defmodule Muster.TransportTest do
         endpoint: "http://127.0.0.1:#{port}",
         app: "shop",
         environment: "prod",
-        connect_timeout: 1_000,
-        request_timeout: 1_000
+        connect_timeout: 5_000,
+        request_timeout: 5_000
       },
       overrides
     )
@@ -31,6 +83,7 @@ defmodule Muster.TransportTest do
     assert request.headers["content-type"] == "application/json"
     assert request.headers["user-agent"] =~ ~r{^muster-agent/\d}
     assert request.body == @body
+    assert no_httpc_processes_left()
   end
 
   test "a 500 is a failure to retry" do
@@ -88,7 +141,7 @@ defmodule Muster.TransportTest do
 
     assert Transport.post(config(port, request_timeout: 30_000), @body) == {:error, :response_too_large}
     assert System.monotonic_time(:millisecond) - started < 10_000
-    assert Keyword.get(:httpc.info(:muster), :handlers) == []
+    assert no_httpc_processes_left()
     # What was sent before the agent hung up, socket buffers included: far from the terabyte offered.
     assert_receive {:loopback_streamed, streamed}, 5_000
     assert streamed < 200_000_000
@@ -110,23 +163,56 @@ defmodule Muster.TransportTest do
     assert_received {:loopback, %{target: "/v1/heartbeat"}}
   end
 
-  test "refuses a TLS server whose certificate no trusted CA signed" do
-    chain = %{root: [], intermediates: [], peer: []}
-    %{server_config: server} = :public_key.pkix_test_data(%{server_chain: chain, client_chain: chain})
-    {:ok, listen} = :ssl.listen(0, [active: false, reuseaddr: true, ip: {127, 0, 0, 1}] ++ server)
-    {:ok, {_, port}} = :ssl.sockname(listen)
-    test = self()
+  describe "over TLS" do
+    setup do
+      %{tmp_dir: Muster.Test.Scratch.dir!()}
+    end
 
-    spawn_link(fn ->
-      {:ok, socket} = :ssl.transport_accept(listen)
-      send(test, {:handshake, :ssl.handshake(socket, 5_000)})
-    end)
+    test "sends to a server whose certificate a trusted CA signed for its name", %{tmp_dir: tmp} do
+      {server, pem} = test_certificates(tmp)
+      trust(pem)
+      port = Loopback.start([{:respond, 202, [], "{}"}], tls: server)
+      https = %{config(port) | endpoint: "https://#{:net_adm.localhost()}:#{port}"}
 
-    assert {:error, {:network, {:failed_connect, details}}} =
-             Transport.post(%{config(port) | endpoint: "https://localhost:#{port}"}, @body)
+      assert Transport.post(https, @body) == {:ok, 202}
+      assert_received {:loopback, %{target: "/v1/heartbeat", body: @body}}
+    end
 
-    assert inspect(details) =~ "unknown_ca"
-    assert_receive {:handshake, {:error, _}}, 5_000
+    test "refuses a certificate that no trusted CA signed", %{tmp_dir: tmp} do
+      {server, _pem} = test_certificates(tmp)
+      port = Loopback.start([{:respond, 202, [], "{}"}], tls: server)
+      https = %{config(port) | endpoint: "https://#{:net_adm.localhost()}:#{port}"}
+
+      assert {:error, {:network, {:failed_connect, details}}} = Transport.post(https, @body)
+      assert inspect(details) =~ "unknown_ca"
+      assert_receive {:loopback_tls_failed, _}
+      refute_received {:loopback, _}
+      assert no_httpc_processes_left()
+    end
+
+    test "refuses a certificate for another name", %{tmp_dir: tmp} do
+      {server, pem} = test_certificates(tmp)
+      trust(pem)
+      port = Loopback.start([{:respond, 202, [], "{}"}], tls: server)
+
+      assert {:error, {:network, {:failed_connect, details}}} =
+               Transport.post(%{config(port) | endpoint: "https://127.0.0.1:#{port}"}, @body)
+
+      assert inspect(details) =~ "hostname_check_failed"
+      refute_received {:loopback, _}
+    end
+
+    test "drops an answer that never ends", %{tmp_dir: tmp} do
+      {server, pem} = test_certificates(tmp)
+      trust(pem)
+      port = Loopback.start([:endless_body], tls: server)
+      https = %{config(port, request_timeout: 30_000) | endpoint: "https://#{:net_adm.localhost()}:#{port}"}
+
+      assert Transport.post(https, @body) == {:error, :response_too_large}
+      assert_receive {:loopback_streamed, streamed}, 5_000
+      assert streamed < 200_000_000
+      assert no_httpc_processes_left()
+    end
   end
 
   test "describes each failure in a sentence" do
@@ -141,8 +227,13 @@ defmodule Muster.TransportTest do
 
     assert Transport.describe(:response_too_large) == "the answer was too large and was dropped"
 
-    assert Transport.describe({:crashed, {%RuntimeError{message: "boom"}, []}}) ==
+    {:current_stacktrace, stacktrace} = Process.info(self(), :current_stacktrace)
+
+    assert Transport.describe({:crashed, {%RuntimeError{message: "boom"}, stacktrace}}) ==
              "the report crashed: ** (RuntimeError) boom"
+
+    assert Transport.describe({:crashed, {:badarg, stacktrace}}) ==
+             "the report crashed: ** (ArgumentError) argument error"
 
     assert Transport.describe({:crashed, :killed}) == "the report crashed: :killed"
   end
