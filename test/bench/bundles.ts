@@ -3,7 +3,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { type FunctionName, functions } from '../../shared/resources.ts';
+import { consumedQueues, type FunctionName, functions, schedules } from '../../shared/resources.ts';
 
 /**
  * Each function bundled as the stack bundles it (ES module, minified, Node 22, the AWS SDK left to the
@@ -45,8 +45,8 @@ export const sizeKb = (file: string): number => statSync(file).size / 1024;
 
 /** An event each function can answer at once: a request without a key, an empty batch, a schedule. */
 function firstEvent(name: FunctionName): unknown {
-  if (name === 'process-heartbeats' || name === 'process-scans') return { Records: [] };
-  if (name === 'weekly-summary' || name === 'retire-instances') return {};
+  if (consumedQueues().some((queue) => queue.consumer === name)) return { Records: [] };
+  if (schedules.some((schedule) => schedule.function === name)) return {};
   return {
     version: '2.0',
     routeKey: 'GET /health',
