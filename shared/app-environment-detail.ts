@@ -10,12 +10,12 @@ import { type FindingItem, type Suppression, suppressionActive } from './entitie
 import type { InstanceItem } from './entities/instance.ts';
 import type { LatestScanItem, ScanItem } from './entities/scan.ts';
 import {
-  emptySeverityCounts,
   latestSeen,
   liveInstances,
   type RuntimeVersions,
   runtimeCounts,
   runtimeVersions,
+  scanCounts,
 } from './fleet-summary.ts';
 import type { Lifecycle } from './instance-status.ts';
 import type { SeverityCounts } from './scan-report.ts';
@@ -177,11 +177,7 @@ export function appEnvironmentDetail(
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 
-  const scan = emptySeverityCounts();
-  for (const latest of items.latestScans) {
-    for (const severity of Object.keys(scan) as (keyof SeverityCounts)[])
-      scan[severity] += latest.counts[severity];
-  }
+  const scan = scanCounts(items.latestScans);
 
   return {
     app: appEnvironment.app,

@@ -54,6 +54,16 @@ const distinct = (values: (string | undefined)[]): string[] =>
 
 export const emptySeverityCounts = (): SeverityCounts => ({ critical: 0, high: 0, medium: 0, low: 0 });
 
+/** The findings of the latest report of each scan tool, added up. */
+export function scanCounts(latestScans: LatestScanItem[]): SeverityCounts {
+  const counts = emptySeverityCounts();
+  for (const latest of latestScans) {
+    for (const severity of Object.keys(counts) as (keyof SeverityCounts)[])
+      counts[severity] += latest.counts[severity];
+  }
+  return counts;
+}
+
 export function runtimeVersions(instances: InstanceItem[]): RuntimeVersions {
   return {
     elixir: distinct(instances.map((instance) => instance.runtime?.elixir)),
@@ -95,11 +105,7 @@ export function summarizeFleet(
     .map((appEnvironment) => {
       const { running, stale } = liveInstances(items.instances, appEnvironment, now, lifecycle);
       const live = [...running, ...stale];
-      const scan = emptySeverityCounts();
-      for (const latest of items.latestScans.filter((s) => s.app === appEnvironment.app)) {
-        for (const severity of Object.keys(scan) as (keyof SeverityCounts)[])
-          scan[severity] += latest.counts[severity];
-      }
+      const scan = scanCounts(items.latestScans.filter((latest) => latest.app === appEnvironment.app));
       return {
         app: appEnvironment.app,
         environment: appEnvironment.environment,

@@ -1,40 +1,16 @@
 import type { Heartbeat } from '../../shared/heartbeat.ts';
+import { type OtpRelease, otpReleases } from './otp-releases.ts';
 
 /**
  * A small fleet for a first look: a few apps in production and staging whose versions drift the way
  * real fleets do. It goes in through the real ingest API, like any agent's heartbeat.
  */
 
-const otp27 = { elixir: '1.17.3', otp: '27.1.2', erts: '15.1.2' };
-const otp26 = { elixir: '1.16.3', otp: '26.2.5.4', erts: '14.2.5.4' };
-
-const otp27Apps = {
-  kernel: '10.1.1',
-  stdlib: '6.1.2',
-  compiler: '8.5.3',
-  crypto: '5.5.1',
-  public_key: '1.16.3',
-  ssl: '11.2.3',
-  ssh: '5.2.3',
-  inets: '9.3',
-  asn1: '5.3.1',
-  sasl: '4.2.2',
-  runtime_tools: '2.1.1',
-  os_mon: '2.10.1',
-};
-const otp26Apps = {
-  kernel: '9.2.4.2',
-  stdlib: '5.2.3.2',
-  compiler: '8.4.3',
-  crypto: '5.4.2.1',
-  public_key: '1.15.1.3',
-  ssl: '11.1.4.3',
-  ssh: '5.1.4.2',
-  inets: '9.1.0.1',
-  asn1: '5.2.2',
-  sasl: '4.2.1',
-  runtime_tools: '2.0.1',
-};
+const [, otp26Release, otp27Release] = otpReleases as [OtpRelease, OtpRelease, OtpRelease];
+const otp27 = { elixir: '1.17.3', otp: otp27Release.otp, erts: otp27Release.erts };
+const otp26 = { elixir: '1.16.3', otp: otp26Release.otp, erts: otp26Release.erts };
+const otp27Apps = otp27Release.apps;
+const otp26Apps = otp26Release.apps;
 const elixirApps = (version: string) => ({ elixir: version, logger: version, eex: version });
 
 const phoenixApp = {

@@ -456,7 +456,6 @@ log(`done: docs/performance.md${values.json ? ` and ${values.json}` : ''}`);
 process.exit(0);
 
 function renderReport(): string {
-  const largest = fleets[fleets.length - 1]!;
   const worstBundle = Math.max(...Object.values(bundleKb));
   const worstCold = Math.max(...Object.values(coldMs));
   const costFor1000 = costs['1000_hourly']!.total;

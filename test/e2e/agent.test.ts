@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../infra/local/local-stack.ts';
 import { eventually } from '../support/local-services.ts';
+import { nodeArguments, root, startStackProcess } from '../support/stack-process.ts';
 
 /**
  * The Elixir agent, end to end: `mix run --no-halt` in agent/ runs the agent on its own against the
@@ -13,9 +14,7 @@ import { eventually } from '../support/local-services.ts';
  * Elixir version finds the instance, with what that VM really runs.
  */
 
-const root = new URL('../..', import.meta.url).pathname;
 const agentDir = join(root, 'agent');
-const nodeArguments = ['--disable-warning=ExperimentalWarning', '--import', 'tsx'];
 const run = promisify(execFile);
 
 const installed = (command: string) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -50,27 +49,9 @@ async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals): Pr
 
 async function startStack(): Promise<Endpoints> {
   dataDir = mkdtempSync(join(tmpdir(), 'muster-agent-e2e-'));
-  const child = spawn(process.execPath, [...nodeArguments, 'infra/local/start.ts'], {
-    cwd: root,
-    env: stackEnvironment(),
-  });
-  stack = child;
-  let output = '';
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 60_000);
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Press Ctrl-C to stop.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-  });
-  return JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+  const started = await startStackProcess(stackEnvironment());
+  stack = started.child;
+  return started.endpoints;
 }
 
 async function createKey(scope: 'ingest' | 'read'): Promise<string> {

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../infra/local/local-stack.ts';
 import { eventually } from '../support/local-services.ts';
+import { nodeArguments, root, startStackProcess } from '../support/stack-process.ts';
 
 /**
  * The README's promise, end to end: `npm start` brings Muster up on local servers, the CLI creates
@@ -13,38 +14,15 @@ import { eventually } from '../support/local-services.ts';
  * only; a second start on the same data directory finds the same data.
  */
 
-const root = new URL('../..', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'muster-e2e-'));
-const nodeArguments = ['--disable-warning=ExperimentalWarning', '--import', 'tsx'];
 const environment = { ...process.env, MUSTER_DATA_DIR: dataDir, MUSTER_PORT: '0' };
 
 let running: ChildProcess | undefined;
 
 async function start(): Promise<{ output: string; endpoints: Endpoints }> {
-  const child = spawn(process.execPath, [...nodeArguments, 'infra/local/start.ts'], {
-    cwd: root,
-    env: environment,
-  });
-  running = child;
-  let output = '';
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 60_000);
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Press Ctrl-C to stop.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-  });
-  return {
-    output,
-    endpoints: JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints,
-  };
+  const started = await startStackProcess(environment);
+  running = started.child;
+  return started;
 }
 
 async function stop(): Promise<number | null> {

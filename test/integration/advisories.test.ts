@@ -173,9 +173,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     const queued = await receiveAll('advisories');
     expect(queued).toContainEqual({ vulnerability: id });
     expect((await matchAdvisories(sqsEvent([{ vulnerability: id }]), context)).batchItemFailures).toEqual([]);
-    const finding = (await detail(await keyFor(org, 'read'))).findings.find(
-      (f: { id: string }) => f.id === id,
-    );
+    const finding = (await detail(key)).findings.find((f: { id: string }) => f.id === id);
     expect(finding).toMatchObject({ severity: 'critical', fixed_in: '2.3.2', status: 'open' });
     const alerts = (await receiveAll('alerts')) as { org: string; vulnerability: string }[];
     expect(alerts.filter((alert) => alert.org === org && alert.vulnerability === id)).toHaveLength(1);
