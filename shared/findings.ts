@@ -2,7 +2,7 @@ import { affects, upgradeTo } from './advisories/affected.ts';
 import type { AffectedPackage, Severity } from './advisories/vulnerability.ts';
 import type { Classification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
-import { type FindingItem, findingKeys } from './entities/finding.ts';
+import { type FindingContent, type FindingItem, findingKeys } from './entities/finding.ts';
 import { isProduction } from './environments.ts';
 import { schemeOf } from './version-selector.ts';
 import { compareElixirVersions, parseElixirVersion } from './versions/elixir-version.ts';
@@ -17,18 +17,9 @@ export interface PackageAdvisory {
   affected: AffectedPackage;
 }
 
-/** What an app-environment's running instances are exposed to: one per (vulnerability, package). */
-export interface ComputedFinding {
-  vulnerability: string;
-  aliases: string[];
-  summary: string;
-  severity: Severity | null;
-  package: string;
-  ecosystem: string;
+export type ComputedFinding = FindingContent & {
   instances: { instance: string; version: string; fixed_in: string | null }[];
-  /** The lowest version that fixes every affected instance. */
-  fixed_in: string | null;
-}
+};
 
 function higherVersion(packageName: string, a: string | null, b: string | null): string | null {
   if (a === null || b === null) return a ?? b;

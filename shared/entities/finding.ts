@@ -6,20 +6,25 @@ import type { TableKey } from './key-parts.ts';
  * Stored in the organization's partition (`FINDING#<app>#<env>#<vulnerability>`), so that the apps
  * list reads findings with everything else in one Query.
  */
-export interface FindingItem extends TableKey {
-  /** gsi1: every finding of a vulnerability, so that a corrected advisory reaches what it flagged. */
-  gsi1pk: string;
-  gsi1sk: string;
-  app: string;
-  environment: string;
+/** What an app-environment's running instances are exposed to: one per (vulnerability, package). */
+export interface FindingContent {
   vulnerability: string;
   aliases: string[];
   summary: string;
   severity: Severity | null;
   package: string;
   ecosystem: string;
-  instances: { instance: string; version: string }[];
+  instances: { instance: string; version: string; fixed_in?: string | null }[];
+  /** The lowest version that fixes every affected instance. */
   fixed_in: string | null;
+}
+
+export interface FindingItem extends TableKey, FindingContent {
+  /** gsi1: every finding of a vulnerability, so that a corrected advisory reaches what it flagged. */
+  gsi1pk: string;
+  gsi1sk: string;
+  app: string;
+  environment: string;
   status: 'open' | 'fixed';
   opened_at: string;
   fixed_at?: string;
