@@ -632,6 +632,9 @@ Handler time (authentication cached, the Query and BatchGetItem reads, grouping)
 |---|---|---|---|---|---|
 ${fleets.flatMap((f) => (['common', 'rare'] as const).map((label) => row([`${f.app_environments} app-environments`, `\`${f.lookup[label].package}\``, f.lookup[label].matches, f.lookup[label].p50_ms, f.lookup[label].p95_ms, f.lookup[label].rru]))).join('\n')}
 
+
+Where the time goes: a lookup that matches more than 200 instances reads the organization's instance heads and app-environments with one Query (pattern 10 of the data model) instead of fetching each by key, which is cheaper in read units once many instances match, but at 10,000 app-environments it reads all 20,000 heads, so even the package that 712 instances run costs about 1,300 read units and a second here. dynalite serves those pages far slower than DynamoDB (the same reads are about 10 MB in 1 MB pages); the read units are DynamoDB's own figures. A cheaper join for mid-sized answers needs a count of the organization's instances to choose between the two reads, which Muster does not keep yet.
+
 ## Bundles and cold initialization
 
 Each function bundled as the stack bundles it (ES module, minified, Node 22 target, the AWS SDK v3 left to the Lambda runtime, which provides it). Cold initialization: a new Node process that imports the bundle (and the SDK clients it creates) and runs one invocation (a request without a key, an empty batch, or a scheduled run against the empty local table); the median of five.
