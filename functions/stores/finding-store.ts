@@ -22,6 +22,7 @@ import { config, lifecycle } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { enqueue } from '../lib/queue.ts';
 import { advisoriesForPackages } from './advisory-store.ts';
+import { batchWrite } from './batch-write.ts';
 import { acquireLease, isConditionFailure, releaseLease } from './lease.ts';
 import { queryAll } from './query-all.ts';
 
@@ -103,9 +104,10 @@ export async function evaluateAppEnvironment(
       computeFindings(running, advisories),
       evaluatedAt,
     );
-    for (const item of writes) {
-      await documents.send(new PutCommand({ TableName: tableName, Item: item }));
-    }
+    await batchWrite(
+      tableName,
+      writes.map((item) => ({ PutRequest: { Item: item } })),
+    );
     const classification = appEnvironment.Item
       ? effectiveClassification(appEnvironment.Item as AppEnvironmentItem)
       : { internet_facing: false, handles_pii: false, urls: [] };

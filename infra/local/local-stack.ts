@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   consumedQueues,
   deadLetterQueueName,
@@ -12,7 +11,7 @@ import {
 import { useLocalAws } from './aws-environment.ts';
 import { type Gateway, startGateway } from './gateway.ts';
 import { provisionPayloadBucket, provisionQueues, provisionTable, type QueueUrls } from './provision.ts';
-import { QueuePoller } from './queue-poller.ts';
+import { QueuePoller, queuesDrained } from './queue-poller.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type LocalServers, startLocalServers } from './servers.ts';
 
@@ -106,28 +105,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     queueUrls,
     gateway,
     scheduler,
-    async drained(timeoutMs = 30_000) {
-      const sqs = new SQSClient({});
-      const deadline = Date.now() + timeoutMs;
-      for (const { url } of Object.values(queueUrls)) {
-        while (Date.now() < deadline) {
-          const { Attributes = {} } = await sqs.send(
-            new GetQueueAttributesCommand({
-              QueueUrl: url,
-              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-            }),
-          );
-          if (
-            Attributes.ApproximateNumberOfMessages === '0' &&
-            Attributes.ApproximateNumberOfMessagesNotVisible === '0'
-          ) {
-            break;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-      sqs.destroy();
-    },
+    drained: (timeoutMs = 30_000) =>
+      queuesDrained(
+        Object.values(queueUrls).map((queue) => queue.url),
+        timeoutMs,
+      ),
     async stop() {
       scheduler.stop();
       await gateway.close();

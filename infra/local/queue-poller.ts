@@ -1,9 +1,11 @@
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ConsumedQueue } from '../../shared/resources.ts';
 import { localRegion } from './aws-environment.ts';
@@ -131,4 +133,28 @@ export class QueuePoller {
     }
     return response;
   }
+}
+
+/** Resolves once every queue is empty, all its messages consumed, or once `timeoutMs` has passed. */
+export async function queuesDrained(urls: string[], timeoutMs: number): Promise<void> {
+  const sqs = new SQSClient({});
+  const deadline = Date.now() + timeoutMs;
+  for (const url of urls) {
+    while (Date.now() < deadline) {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      if (
+        Attributes.ApproximateNumberOfMessages === '0' &&
+        Attributes.ApproximateNumberOfMessagesNotVisible === '0'
+      ) {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  sqs.destroy();
 }

@@ -32,8 +32,62 @@ interface CompiledClause {
 
 const hugeNumber = new RegExp(`\\d{${maxDigits + 1},}`);
 
-function elixirNumbers(version: ElixirVersion): number[] {
-  return [version.major, version.minor, version.patch ?? 0];
+/** How one scheme reads, orders and spans its versions. */
+interface SchemeRules<V> {
+  parse(text: string): V | undefined;
+  compare(a: V, b: V): number;
+  numbers(version: V): number[];
+}
+
+const elixirRules: SchemeRules<ElixirVersion> = {
+  parse: (text) => parseElixirVersion(text),
+  compare: compareElixirVersions,
+  numbers: (version) => [version.major, version.minor, version.patch ?? 0],
+};
+
+const otpRules: SchemeRules<OtpVersion> = {
+  parse: parseOtpVersion,
+  compare: compareOtpVersions,
+  numbers: (version) => version,
+};
+
+/** One operator applied to one operand; `~>` admits from `approximate.from` up to `approximate.to`. */
+function compileClause<V>(
+  rules: SchemeRules<V>,
+  operator: Operator,
+  version: V,
+  approximate: () => { from: V; to: V },
+): CompiledClause {
+  const holds = (text: string, test: (candidate: V) => boolean) => {
+    const candidate = rules.parse(text);
+    return candidate !== undefined && test(candidate);
+  };
+  const order = (text: string, test: (order: number) => boolean) =>
+    holds(text, (candidate) => test(rules.compare(candidate, version)));
+  const numbers = rules.numbers(version);
+  switch (operator) {
+    case '==':
+      return { test: (v) => order(v, (o) => o === 0), low: numbers, high: numbers };
+    case '!=':
+      return { test: (v) => order(v, (o) => o !== 0) };
+    case '>':
+      return { test: (v) => order(v, (o) => o > 0), low: numbers };
+    case '>=':
+      return { test: (v) => order(v, (o) => o >= 0), low: numbers };
+    case '<':
+      return { test: (v) => order(v, (o) => o < 0), high: numbers };
+    case '<=':
+      return { test: (v) => order(v, (o) => o <= 0), high: numbers };
+    case '~>': {
+      const { from, to } = approximate();
+      return {
+        test: (v) =>
+          holds(v, (candidate) => rules.compare(candidate, from) >= 0 && rules.compare(candidate, to) < 0),
+        low: rules.numbers(from),
+        high: rules.numbers(to),
+      };
+    }
+  }
 }
 
 function compileElixir(operator: Operator, operand: string): CompiledClause {
@@ -44,76 +98,22 @@ function compileElixir(operator: Operator, operand: string): CompiledClause {
       `${operand} needs a patch number (MAJOR.MINOR.PATCH); only ~> takes MAJOR.MINOR`,
     );
   }
-  const within = (text: string, test: (order: number) => boolean) => {
-    const candidate = parseElixirVersion(text);
-    return candidate !== undefined && test(compareElixirVersions(candidate, version));
-  };
-  const numbers = elixirNumbers(version);
-  switch (operator) {
-    case '==':
-      return { test: (v) => within(v, (o) => o === 0), low: numbers, high: numbers };
-    case '!=':
-      return { test: (v) => within(v, (o) => o !== 0) };
-    case '>':
-      return { test: (v) => within(v, (o) => o > 0), low: numbers };
-    case '>=':
-      return { test: (v) => within(v, (o) => o >= 0), low: numbers };
-    case '<':
-      return { test: (v) => within(v, (o) => o < 0), high: numbers };
-    case '<=':
-      return { test: (v) => within(v, (o) => o <= 0), high: numbers };
-    case '~>': {
-      const from: ElixirVersion = { ...version, patch: version.patch ?? 0 };
-      const to: ElixirVersion =
-        version.patch === undefined
-          ? { major: version.major + 1, minor: 0, patch: 0, pre: [0] }
-          : { major: version.major, minor: version.minor + 1, patch: 0, pre: [0] };
-      const test = (text: string) => {
-        const candidate = parseElixirVersion(text);
-        return (
-          candidate !== undefined &&
-          compareElixirVersions(candidate, from) >= 0 &&
-          compareElixirVersions(candidate, to) < 0
-        );
-      };
-      return { test, low: elixirNumbers(from), high: elixirNumbers(to) };
-    }
-  }
+  return compileClause(elixirRules, operator, version, () => ({
+    from: { ...version, patch: version.patch ?? 0 },
+    to:
+      version.patch === undefined
+        ? { major: version.major + 1, minor: 0, patch: 0, pre: [0] }
+        : { major: version.major, minor: version.minor + 1, patch: 0, pre: [0] },
+  }));
 }
 
 function compileOtp(operator: Operator, operand: string): CompiledClause {
   const version = parseOtpVersion(operand);
   if (!version) throw new InvalidRequirement(`${operand} is not an Erlang/OTP version such as 27.3.4.2`);
-  const within = (text: string, test: (order: number) => boolean) => {
-    const candidate = parseOtpVersion(text);
-    return candidate !== undefined && test(compareOtpVersions(candidate, version));
-  };
-  switch (operator) {
-    case '==':
-      return { test: (v) => within(v, (o) => o === 0), low: version, high: version };
-    case '!=':
-      return { test: (v) => within(v, (o) => o !== 0) };
-    case '>':
-      return { test: (v) => within(v, (o) => o > 0), low: version };
-    case '>=':
-      return { test: (v) => within(v, (o) => o >= 0), low: version };
-    case '<':
-      return { test: (v) => within(v, (o) => o < 0), high: version };
-    case '<=':
-      return { test: (v) => within(v, (o) => o <= 0), high: version };
-    case '~>': {
-      const upper: OtpVersion = otpApproximateUpper(version);
-      const test = (text: string) => {
-        const candidate = parseOtpVersion(text);
-        return (
-          candidate !== undefined &&
-          compareOtpVersions(candidate, version) >= 0 &&
-          compareOtpVersions(candidate, upper) < 0
-        );
-      };
-      return { test, low: version, high: upper };
-    }
-  }
+  return compileClause(otpRules, operator, version, () => ({
+    from: version,
+    to: otpApproximateUpper(version),
+  }));
 }
 
 const lowest = (a: number[], b: number[]) => (compareOtpVersions(a, b) <= 0 ? a : b);

@@ -10,7 +10,7 @@ import type { APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-l
 import { useLocalAws } from '../../infra/local/aws-environment.ts';
 import { startGateway } from '../../infra/local/gateway.ts';
 import { provisionPayloadBucket, provisionQueues, provisionTable } from '../../infra/local/provision.ts';
-import { QueuePoller } from '../../infra/local/queue-poller.ts';
+import { QueuePoller, queuesDrained } from '../../infra/local/queue-poller.ts';
 import { startLocalServers } from '../../infra/local/servers.ts';
 import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
 import { dependencyStates, diffDependencies } from '../../shared/inventory.ts';
@@ -256,7 +256,7 @@ for (let i = 0; i < ingestCount; i++) {
   ingestSamples.push(ms);
 }
 const ingestPerSecond = ingestCount / ((performance.now() - ingestStart) / 1000);
-const { SQSClient, GetQueueAttributesCommand, PurgeQueueCommand } = await import('@aws-sdk/client-sqs');
+const { SQSClient, PurgeQueueCommand } = await import('@aws-sdk/client-sqs');
 const sqs = new SQSClient({});
 // Those messages measured the ingest handler; they are not part of the fleets that follow.
 await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrls.heartbeats.url }));
@@ -434,20 +434,7 @@ await inParallel(e2eFleet, 8, async (heartbeat) => {
   });
   if (response.status !== 202) throw new Error(`gateway answered ${response.status}`);
 });
-for (;;) {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrls.heartbeats.url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  if (
-    Attributes.ApproximateNumberOfMessages === '0' &&
-    Attributes.ApproximateNumberOfMessagesNotVisible === '0'
-  )
-    break;
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}
+await queuesDrained([queueUrls.heartbeats.url], 600_000);
 const e2ePerSecond = e2eFleet.length / ((performance.now() - e2eStart) / 1000);
 const applied = (await readOrganizationItems(e2eOrg)).instances.length;
 if (applied !== e2eFleet.length)
