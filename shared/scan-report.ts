@@ -42,15 +42,45 @@ const sobelowJson = z.object({
   }),
 });
 
+const sarifLevel = z.enum(['error', 'warning', 'note', 'none']);
+
+/**
+ * GitHub's `security-severity`: a score from 0 to 10 as a numeric string. A value of another shape is
+ * read as absent rather than refusing the report, so that the finding's level decides instead.
+ */
+const securitySeverityProperties = z
+  .object({
+    'security-severity': z
+      .union([text(32), z.number()])
+      .optional()
+      .catch(undefined),
+  })
+  .optional();
+
+const sarifRule = z.object({
+  id: text(200).optional(),
+  name: text(200).optional(),
+  defaultConfiguration: z.object({ level: sarifLevel.optional() }).optional(),
+  properties: securitySeverityProperties,
+});
+
 const sarif = z.object({
   version: z.literal('2.1.0'),
   runs: z.array(
     z.object({
+      tool: z
+        .object({
+          driver: z.object({ name: text(200).optional(), rules: z.array(sarifRule).default([]) }),
+        })
+        .optional(),
       results: z
         .array(
           z.object({
             ruleId: text(200).optional(),
-            level: z.enum(['error', 'warning', 'note', 'none']).optional(),
+            rule: z
+              .object({ id: text(200).optional(), index: z.number().int().nonnegative().optional() })
+              .optional(),
+            level: sarifLevel.optional(),
             message: z.object({ text: text(2000).optional() }).optional(),
             locations: z
               .array(
@@ -64,6 +94,7 @@ const sarif = z.object({
                 }),
               )
               .optional(),
+            properties: securitySeverityProperties,
           }),
         )
         .default([]),
@@ -102,39 +133,116 @@ export const scanUploadSchema = z.object({
 
 export type ScanUpload = z.infer<typeof scanUploadSchema>;
 
-const severityOfConfidence = {
-  high_confidence: 'high',
-  medium_confidence: 'medium',
-  low_confidence: 'low',
-} as const;
+/**
+ * How severe a finding of each Sobelow check is when Sobelow is highly confident of it, by check type
+ * (`Config.CSP`) or, failing that, by the check's namespace (`XSS` for `XSS.SendResp`). A check in
+ * neither is medium. docs/matching.md gives the reason for each.
+ */
+const sobelowCheckSeverity = new Map<string, Severity>([
+  ['RCE', 'critical'],
+  ['CI', 'critical'],
+  ['SQL', 'high'],
+  ['Misc.BinToTerm', 'high'],
+  ['Traversal', 'high'],
+  ['XSS', 'high'],
+  ['Config.CSRF', 'high'],
+  ['Config.CSRFRoute', 'high'],
+  ['Config.CSWH', 'high'],
+  ['Config.Secrets', 'high'],
+  ['Vuln', 'high'],
+  ['Config.CSP', 'medium'],
+  ['Config.Headers', 'medium'],
+  ['Config.HTTPS', 'medium'],
+  ['Config.HSTS', 'medium'],
+  ['DOS', 'medium'],
+]);
+
+const oneStepLower = { critical: 'high', high: 'medium', medium: 'low', low: 'low' } as const;
+
+/**
+ * Sobelow's SARIF marks high-confidence findings `error` and medium- and low-confidence ones alike
+ * `warning`, so "highly confident or not" is all that both of its formats tell; a finding it is not
+ * highly confident of is one step less severe than its check.
+ */
+function sobelowSeverity(checkType: string, highConfidence: boolean): Severity {
+  const severity =
+    sobelowCheckSeverity.get(checkType) ?? sobelowCheckSeverity.get(checkType.split('.')[0]!) ?? 'medium';
+  return highConfidence ? severity : oneStepLower[severity];
+}
 
 function fromSobelowJson(report: z.infer<typeof sobelowJson>): ScanFinding[] {
   return (['high_confidence', 'medium_confidence', 'low_confidence'] as const).flatMap((confidence) =>
-    report.findings[confidence].map((finding) => ({
-      rule: finding.type.split(':')[0]!.trim(),
-      severity: severityOfConfidence[confidence],
-      title: finding.type,
-      file: finding.file,
-      line: finding.line,
-    })),
+    report.findings[confidence].map((finding) => {
+      // `type` is "<check type>: <title>", as in "XSS.SendResp: XSS in `send_resp`".
+      const checkType = finding.type.split(':')[0]!.trim();
+      return {
+        rule: checkType,
+        severity: sobelowSeverity(checkType, confidence === 'high_confidence'),
+        title: finding.type,
+        file: finding.file,
+        line: finding.line,
+      };
+    }),
   );
+}
+
+type SarifRun = z.infer<typeof sarif>['runs'][number];
+type SarifResult = SarifRun['results'][number];
+type SarifRule = z.infer<typeof sarifRule>;
+type SarifLevel = z.infer<typeof sarifLevel>;
+
+/** The rule a result refers to among its run's rules: by index when the result gives one, else by id. */
+function ruleOf(result: SarifResult, rules: SarifRule[]): SarifRule | undefined {
+  if (result.rule?.index !== undefined) return rules[result.rule.index];
+  const id = result.ruleId ?? result.rule?.id;
+  return id === undefined ? undefined : rules.find((rule) => rule.id === id);
+}
+
+/** GitHub's thresholds for `security-severity`; a value that is not a score from above 0 to 10 gives none. */
+function severityOfScore(score: string | number | undefined): Severity | undefined {
+  const value = typeof score === 'string' && /^\d+(\.\d+)?$/.test(score) ? Number(score) : score;
+  if (typeof value !== 'number' || !(value > 0 && value <= 10)) return undefined;
+  if (value >= 9) return 'critical';
+  if (value >= 7) return 'high';
+  if (value >= 4) return 'medium';
+  return 'low';
 }
 
 const severityOfLevel = { error: 'high', warning: 'medium', note: 'low', none: 'low' } as const;
 
+/** The severity another tool gives a result: its `security-severity`, else its rule's, else its level. */
+function severityOfResult(result: SarifResult, rule: SarifRule | undefined, level: SarifLevel): Severity {
+  return (
+    severityOfScore(result.properties?.['security-severity']) ??
+    severityOfScore(rule?.properties?.['security-severity']) ??
+    severityOfLevel[level]
+  );
+}
+
 function fromSarif(report: z.infer<typeof sarif>): ScanFinding[] {
-  return report.runs.flatMap((run) =>
-    run.results.map((result) => {
+  return report.runs.flatMap((run) => {
+    const rules = run.tool?.driver.rules ?? [];
+    const isSobelow = run.tool?.driver.name?.toLowerCase() === 'sobelow';
+    return run.results.map((result) => {
+      const rule = ruleOf(result, rules);
+      const ruleId = result.ruleId ?? result.rule?.id ?? rule?.id;
+      // SARIF: a result without a level takes its rule's default level, and else is a warning.
+      const level = result.level ?? rule?.defaultConfiguration?.level ?? 'warning';
       const location = result.locations?.[0]?.physicalLocation;
+      // Sobelow's rule ids (SBLW031) stand for its check types (XSS.SendResp), which its JSON names;
+      // using the check type makes both formats of one scan give the same findings.
+      const checkType = rule?.name ?? ruleId ?? 'unknown';
       return {
-        rule: result.ruleId ?? 'unknown',
-        severity: severityOfLevel[result.level ?? 'warning'],
-        title: result.message?.text ?? result.ruleId ?? 'finding',
+        rule: isSobelow ? checkType : (ruleId ?? 'unknown'),
+        severity: isSobelow
+          ? sobelowSeverity(checkType, level === 'error')
+          : severityOfResult(result, rule, level),
+        title: result.message?.text ?? ruleId ?? 'finding',
         file: location?.artifactLocation?.uri,
         line: location?.region?.startLine,
       };
-    }),
-  );
+    });
+  });
 }
 
 function advisorySeverity(severity: string | null | undefined): Severity {
