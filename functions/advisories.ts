@@ -1,16 +1,34 @@
+import * as z from 'zod';
+import { advisoryIdSchema } from '../shared/advisory-id.ts';
+import { NotFoundError } from '../shared/errors.ts';
 import { organizationAdvisories } from '../shared/organization-advisories.ts';
-import { httpRoute, json } from './lib/http.ts';
-import { readVulnerabilities } from './stores/advisory-store.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import { type HttpEvent, httpRoute, json } from './lib/http.ts';
+import { readVulnerabilities, readVulnerability } from './stores/advisory-store.ts';
 import { authenticate } from './stores/api-key-store.ts';
 import { readOrganizationItems } from './stores/organization-store.ts';
 
+const advisoryPathSchema = z.object({ id: advisoryIdSchema });
+
 /** GET /v1/advisories: the advisories that affect what the organization runs, newest first. */
-export const handler = httpRoute(async (event) => {
-  const key = await authenticate(event, 'read');
-  const { findings } = await readOrganizationItems(key.org);
+async function listAdvisories(org: string) {
+  const { findings } = await readOrganizationItems(org);
   const open = findings.filter((finding) => finding.status === 'open');
   const vulnerabilities = await readVulnerabilities([
     ...new Set(open.map((finding) => finding.vulnerability)),
   ]);
   return json(200, { advisories: organizationAdvisories(vulnerabilities, open, new Date()) });
+}
+
+/** GET /v1/advisories/{id}: one advisory (public data) by any of its ids, in any case, with all of them. */
+async function showAdvisory(event: HttpEvent) {
+  const { id } = parseOrThrow(advisoryPathSchema, event.pathParameters ?? {}, 'path');
+  const vulnerability = await readVulnerability(id);
+  if (!vulnerability) throw new NotFoundError(`no advisory ${id} has been imported`);
+  return json(200, { advisory: { ...vulnerability, ids: [vulnerability.id, ...vulnerability.aliases] } });
+}
+
+export const handler = httpRoute(async (event) => {
+  const key = await authenticate(event, 'read');
+  return event.pathParameters?.id === undefined ? listAdvisories(key.org) : showAdvisory(event);
 });

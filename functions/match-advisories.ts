@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { messageBody } from './lib/queue.ts';
 import { sqsConsumer } from './lib/sqs-consumer.ts';
-import { rematchVulnerability } from './stores/rematch-store.ts';
+import { rematchVulnerability } from './use-cases/rematch-vulnerability.ts';
 
 const advisoryMessageSchema = z.object({ vulnerability: z.string().min(1) });
 

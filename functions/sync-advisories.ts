@@ -1,10 +1,11 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { advisoryFormat } from '../shared/advisories/vulnerability.ts';
 import { advisorySyncKey } from '../shared/entities/vulnerability.ts';
 import { readAdvisorySource } from './lib/advisory-sources.ts';
 import { config } from './lib/config.ts';
 import { documents } from './lib/dynamodb.ts';
 import { logger } from './lib/logger.ts';
-import { importAdvisories } from './stores/advisory-import.ts';
+import { importAdvisories } from './use-cases/import-advisories.ts';
 
 /**
  * Fired daily: imports each source in ADVISORY_SOURCES (comma-separated URLs; by default OSV's Hex
@@ -20,7 +21,7 @@ export const handler = async (): Promise<{ sources: number; changed: number }> =
   for (const source of sources) {
     const key = advisorySyncKey(source);
     const { Item } = await documents.send(new GetCommand({ TableName: config.TABLE_NAME, Key: key }));
-    const since = Item?.newest_modified as string | undefined;
+    const since = Item?.format === advisoryFormat ? (Item.newest_modified as string | undefined) : undefined;
     const result = await importAdvisories(await readAdvisorySource(source), since);
     if (result.errors.length > 0)
       logger.warn('advisories that could not be read', { source, errors: result.errors });
@@ -28,7 +29,12 @@ export const handler = async (): Promise<{ sources: number; changed: number }> =
       await documents.send(
         new PutCommand({
           TableName: config.TABLE_NAME,
-          Item: { ...key, newest_modified: result.newestModified, synced_at: new Date().toISOString() },
+          Item: {
+            ...key,
+            newest_modified: result.newestModified,
+            format: advisoryFormat,
+            synced_at: new Date().toISOString(),
+          },
         }),
       );
     }

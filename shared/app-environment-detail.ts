@@ -1,3 +1,4 @@
+import type { Basis } from './advisories/exposure.ts';
 import type { Severity } from './advisories/vulnerability.ts';
 import type { Ecosystem } from './ecosystem.ts';
 import {
@@ -6,9 +7,17 @@ import {
   effectiveClassification,
 } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
-import { type FindingItem, type Suppression, suppressionActive } from './entities/finding.ts';
+import {
+  type FindingInstance,
+  type FindingItem,
+  type Suppression,
+  suppressionActive,
+  type Upgrade,
+  type VulnerableCode,
+} from './entities/finding.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import type { LatestScanItem, ScanItem } from './entities/scan.ts';
+import { adviceOf } from './findings.ts';
 import {
   latestSeen,
   liveInstances,
@@ -63,11 +72,20 @@ export interface FindingView {
   summary: string;
   severity: Severity | null;
   source: 'runtime' | 'scan';
+  /** The first of `packages`. */
   package: string | null;
-  /** The affected version; with several, the lowest (all are under `instances`). */
+  /** For runtime findings: every affected package the instances load (an OTP flaw in ssl and public_key). */
+  packages?: string[];
+  /** For runtime findings: `application` when matched on the loaded application, `release` on the OTP release alone. */
+  basis?: Basis;
+  vulnerable_code?: VulnerableCode;
+  /** The affected version of `package`; with several, the lowest (all are under `instances`). */
   version: string | null;
   fixed_in: string | null;
-  instances: { instance: string; version: string; fixed_in?: string | null }[];
+  upgrades?: Upgrade[];
+  /** What to do, in words: "upgrade ssh to 5.1.4.12, shipped in OTP 26.2.5.15". */
+  advice?: string;
+  instances: FindingInstance[];
   status: 'open' | 'fixed' | 'suppressed';
   opened_at?: string;
   fixed_at?: string;
@@ -92,9 +110,13 @@ const severityOrder = { critical: 0, high: 1, medium: 2, low: 3 } as const;
 
 function runtimeFinding(finding: FindingItem, now: Date): FindingView {
   const active = suppressionActive(finding, now);
-  const versions = [...new Set(finding.instances.map((instance) => instance.version))].sort((a, b) =>
-    a.localeCompare(b, 'en', { numeric: true }),
-  );
+  const versions = [
+    ...new Set(
+      finding.instances
+        .filter((instance) => instance.package === finding.package)
+        .map((instance) => instance.version),
+    ),
+  ].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   return {
     id: finding.vulnerability,
     aliases: finding.aliases,
@@ -102,8 +124,13 @@ function runtimeFinding(finding: FindingItem, now: Date): FindingView {
     severity: finding.severity,
     source: 'runtime',
     package: finding.package,
+    packages: finding.packages,
+    basis: finding.basis,
+    vulnerable_code: finding.vulnerable_code,
     version: versions[0] ?? null,
     fixed_in: finding.fixed_in,
+    upgrades: finding.upgrades,
+    advice: adviceOf(finding),
     instances: finding.instances,
     status: finding.status === 'open' && active ? 'suppressed' : finding.status,
     opened_at: finding.opened_at,

@@ -1,8 +1,15 @@
-import { affects, upgradeTo } from './advisories/affected.ts';
+import { instanceExposure, type LoadedApplication } from './advisories/exposure.ts';
 import type { AffectedPackage, Severity } from './advisories/vulnerability.ts';
 import type { Classification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
-import { type FindingContent, type FindingItem, findingKeys } from './entities/finding.ts';
+import {
+  type FindingContent,
+  type FindingInstance,
+  type FindingItem,
+  findingKeys,
+  type Upgrade,
+} from './entities/finding.ts';
+import type { TableKey } from './entities/key-parts.ts';
 import { isProduction } from './environments.ts';
 import { schemeOf } from './version-selector.ts';
 import { compareElixirVersions, parseElixirVersion } from './versions/elixir-version.ts';
@@ -14,12 +21,13 @@ export interface PackageAdvisory {
   aliases: string[];
   summary: string;
   severity: Severity | null;
+  /** Every package the vulnerability affects, so that its release entry knows of application entries. */
+  packages: string[];
+  conditions: string[];
   affected: AffectedPackage;
 }
 
-export type ComputedFinding = FindingContent & {
-  instances: { instance: string; version: string; fixed_in: string | null }[];
-};
+export type ComputedFinding = FindingContent;
 
 function higherVersion(packageName: string, a: string | null, b: string | null): string | null {
   if (a === null || b === null) return a ?? b;
@@ -31,69 +39,158 @@ function higherVersion(packageName: string, a: string | null, b: string | null):
   return ea && eb && compareElixirVersions(ea, eb) < 0 ? b : a;
 }
 
+const sortedUnion = (lists: string[][]): string[] => [...new Set(lists.flat())].sort();
+
+/** The advisories of the loaded packages regrouped by vulnerability: its entries by package. */
+function byVulnerability(advisories: Map<string, PackageAdvisory[]>) {
+  const vulnerabilities = new Map<
+    string,
+    { advisory: PackageAdvisory; entries: Map<string, AffectedPackage> }
+  >();
+  for (const list of advisories.values()) {
+    for (const advisory of list) {
+      const known = vulnerabilities.get(advisory.vulnerability);
+      if (known) known.entries.set(advisory.affected.package, advisory.affected);
+      else
+        vulnerabilities.set(advisory.vulnerability, {
+          advisory,
+          entries: new Map([[advisory.affected.package, advisory.affected]]),
+        });
+    }
+  }
+  return vulnerabilities;
+}
+
+function upgradesOf(instances: FindingInstance[]): Upgrade[] {
+  const upgrades = new Map<string, Upgrade>();
+  for (const instance of instances) {
+    const upgrade = upgrades.get(instance.package) ?? {
+      package: instance.package,
+      to: null,
+      otp_release: null,
+    };
+    upgrade.to = higherVersion(instance.package, upgrade.to, instance.fixed_in);
+    upgrade.otp_release = higherVersion('otp', upgrade.otp_release, instance.fixed_in_otp ?? null);
+    upgrades.set(instance.package, upgrade);
+  }
+  return [...upgrades.values()].sort((a, b) => a.package.localeCompare(b.package));
+}
+
 /**
  * The findings of an app-environment from its live instances' dependency items and the advisories of
- * the packages they load. Pure: the same inputs give the same findings.
+ * the packages they load: one per vulnerability, with every affected package of every instance (see
+ * advisories/exposure.ts for when an OTP release counts). Pure: the same inputs give the same findings.
  */
 export function computeFindings(
   dependencies: DependencyItem[],
   advisories: Map<string, PackageAdvisory[]>,
 ): ComputedFinding[] {
-  const findings = new Map<string, ComputedFinding>();
+  const instances = new Map<string, Map<string, LoadedApplication>>();
   for (const dependency of dependencies) {
-    for (const advisory of advisories.get(dependency.name) ?? []) {
-      if (
-        advisory.affected.ecosystem !== dependency.ecosystem ||
-        !affects(advisory.affected, dependency.version)
-      )
-        continue;
-      const key = `${advisory.vulnerability}#${dependency.name}`;
-      const finding = findings.get(key) ?? {
-        vulnerability: advisory.vulnerability,
-        aliases: advisory.aliases,
-        summary: advisory.summary,
-        severity: advisory.severity,
-        package: dependency.name,
-        ecosystem: dependency.ecosystem,
-        instances: [],
-        fixed_in: null,
-      };
-      const fixedIn = upgradeTo(advisory.affected, dependency.version);
-      finding.instances.push({
-        instance: dependency.instance,
-        version: dependency.version,
-        fixed_in: fixedIn,
-      });
-      finding.fixed_in = higherVersion(dependency.name, finding.fixed_in, fixedIn);
-      findings.set(key, finding);
-    }
+    const loaded = instances.get(dependency.instance) ?? new Map<string, LoadedApplication>();
+    loaded.set(dependency.name, dependency);
+    instances.set(dependency.instance, loaded);
   }
-  for (const finding of findings.values())
-    finding.instances.sort((a, b) => a.instance.localeCompare(b.instance));
-  return [...findings.values()].sort((a, b) =>
-    `${a.vulnerability}#${a.package}`.localeCompare(`${b.vulnerability}#${b.package}`),
-  );
+  const findings: ComputedFinding[] = [];
+  for (const [id, { advisory, entries }] of byVulnerability(advisories)) {
+    const exposed: FindingInstance[] = [];
+    const matched = new Set<AffectedPackage>();
+    for (const [instance, loaded] of instances) {
+      for (const exposure of instanceExposure(entries, advisory.packages, loaded)) {
+        matched.add(exposure.entry);
+        exposed.push({
+          instance,
+          package: exposure.package,
+          version: exposure.version,
+          started: exposure.started,
+          basis: exposure.basis,
+          fixed_in: exposure.fixed_in,
+          ...(exposure.fixed_in_otp ? { fixed_in_otp: exposure.fixed_in_otp } : {}),
+        });
+      }
+    }
+    if (exposed.length === 0) continue;
+    exposed.sort((a, b) => a.instance.localeCompare(b.instance) || a.package.localeCompare(b.package));
+    const packages = [...new Set(exposed.map((instance) => instance.package))].sort();
+    const upgrades = upgradesOf(exposed);
+    const matchedEntries = [...matched];
+    findings.push({
+      vulnerability: id,
+      aliases: advisory.aliases,
+      summary: advisory.summary,
+      severity: advisory.severity,
+      package: packages[0]!,
+      packages,
+      ecosystem: matchedEntries.find((entry) => entry.package === packages[0])!.ecosystem,
+      basis: exposed.some((instance) => instance.basis === 'application') ? 'application' : 'release',
+      vulnerable_code: {
+        modules: sortedUnion(matchedEntries.map((entry) => entry.modules)),
+        functions: sortedUnion(matchedEntries.map((entry) => entry.functions)),
+        files: sortedUnion(matchedEntries.map((entry) => entry.files)),
+        conditions: advisory.conditions,
+      },
+      instances: exposed,
+      fixed_in: upgrades.find((upgrade) => upgrade.package === packages[0])!.to,
+      upgrades,
+    });
+  }
+  return findings.sort((a, b) => a.vulnerability.localeCompare(b.vulnerability));
 }
 
-export const findingId = (finding: Pick<ComputedFinding, 'vulnerability' | 'package'>): string =>
-  `${finding.vulnerability}#${finding.package}`;
+/** What to do, in words: "upgrade ssh to 5.1.4.12, shipped in OTP 26.2.5.15". */
+export function adviceOf(finding: Pick<FindingContent, 'upgrades'>): string {
+  return finding.upgrades
+    .map(({ package: name, to, otp_release }) => {
+      const what = name === 'otp' ? 'OTP' : name;
+      if (to === null) return `no fixed version of ${what} is known`;
+      return `upgrade ${what} to ${to}${otp_release ? `, shipped in OTP ${otp_release}` : ''}`;
+    })
+    .join('; ');
+}
 
 export interface FindingChanges {
   /** Findings to write: new, reopened, changed, or fixed. Unchanged findings are not rewritten. */
   writes: FindingItem[];
+  /** Findings stored under another key (an earlier id of the flaw, or one per package): replaced. */
+  deletes: TableKey[];
   /** Findings that were not open before this evaluation. */
   opened: FindingItem[];
 }
 
-const sameContent = (stored: FindingItem, computed: ComputedFinding) =>
-  JSON.stringify([stored.instances, stored.severity, stored.fixed_in, stored.aliases, stored.summary]) ===
+const contentOf = (finding: FindingContent) =>
   JSON.stringify([
-    computed.instances,
-    computed.severity,
-    computed.fixed_in,
-    computed.aliases,
-    computed.summary,
+    finding.packages,
+    finding.basis,
+    finding.vulnerable_code,
+    finding.instances,
+    finding.severity,
+    finding.fixed_in,
+    finding.upgrades,
+    finding.aliases,
+    finding.summary,
   ]);
+
+/** The stored findings of each flaw: one, or several where a flaw was stored under other keys before. */
+function storedByFlaw(stored: FindingItem[], computed: ComputedFinding[]): Map<string, FindingItem[]> {
+  const flawOf = new Map<string, string>();
+  for (const finding of computed) {
+    for (const id of [finding.vulnerability, ...finding.aliases]) flawOf.set(id, finding.vulnerability);
+  }
+  const groups = new Map<string, FindingItem[]>();
+  for (const item of stored) {
+    const flaw = flawOf.get(item.vulnerability) ?? item.vulnerability;
+    groups.set(flaw, [...(groups.get(flaw) ?? []), item]);
+  }
+  return groups;
+}
+
+/** Of several stored findings of one flaw, the one that speaks for it: an open one, the oldest. */
+function representative(items: FindingItem[]): FindingItem {
+  return [...items].sort(
+    (a, b) =>
+      Number(b.status === 'open') - Number(a.status === 'open') || a.opened_at.localeCompare(b.opened_at),
+  )[0]!;
+}
 
 /** How the stored findings of an app-environment move to the computed ones: lifecycle open → fixed → open. */
 export function diffFindings(
@@ -104,33 +201,48 @@ export function diffFindings(
   computed: ComputedFinding[],
   evaluatedAt: string,
 ): FindingChanges {
-  const byId = new Map(
-    stored.map((item) => [findingId({ vulnerability: item.vulnerability, package: item.package }), item]),
-  );
-  const writes: FindingItem[] = [];
-  const opened: FindingItem[] = [];
+  const storedFlaws = storedByFlaw(stored, computed);
+  const changes: FindingChanges = { writes: [], deletes: [], opened: [] };
+  const keysOf = (vulnerability: string) => findingKeys(org, app, environment, vulnerability);
+  const replace = (items: FindingItem[], by: string) => {
+    for (const item of items)
+      if (item.sk !== keysOf(by).sk) changes.deletes.push({ pk: item.pk, sk: item.sk });
+  };
   for (const finding of computed) {
-    const previous = byId.get(findingId(finding));
-    byId.delete(findingId(finding));
-    if (previous?.status === 'open' && sameContent(previous, finding)) continue;
+    const items = storedFlaws.get(finding.vulnerability) ?? [];
+    storedFlaws.delete(finding.vulnerability);
+    const previous = items.length > 0 ? representative(items) : undefined;
+    const suppression = items.find((item) => item.suppression)?.suppression;
+    const moved = items.some((item) => item.sk !== keysOf(finding.vulnerability).sk);
+    if (previous?.status === 'open' && !moved && contentOf(previous) === contentOf(finding)) continue;
     const item: FindingItem = {
-      ...findingKeys(org, app, environment, finding.vulnerability, finding.package),
+      ...keysOf(finding.vulnerability),
       app,
       environment,
       ...finding,
       status: 'open',
       opened_at: previous?.status === 'open' ? previous.opened_at : evaluatedAt,
       evaluated_at: evaluatedAt,
-      ...(previous?.suppression ? { suppression: previous.suppression } : {}),
+      ...(suppression ? { suppression } : {}),
     };
-    writes.push(item);
-    if (previous?.status !== 'open') opened.push(item);
+    changes.writes.push(item);
+    replace(items, finding.vulnerability);
+    if (previous?.status !== 'open') changes.opened.push(item);
   }
-  for (const previous of byId.values()) {
-    if (previous.status === 'fixed') continue;
-    writes.push({ ...previous, status: 'fixed', fixed_at: evaluatedAt, evaluated_at: evaluatedAt });
+  for (const [flaw, items] of storedFlaws) {
+    const previous = representative(items);
+    const moved = items.some((item) => item.sk !== keysOf(flaw).sk);
+    if (previous.status === 'fixed' && !moved) continue;
+    changes.writes.push({
+      ...previous,
+      ...keysOf(flaw),
+      status: 'fixed',
+      fixed_at: previous.status === 'fixed' ? (previous.fixed_at ?? evaluatedAt) : evaluatedAt,
+      evaluated_at: evaluatedAt,
+    });
+    replace(items, flaw);
   }
-  return { writes, opened };
+  return changes;
 }
 
 /** New critical or high findings on a production, internet-facing app-environment raise an alert. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { advisoryIdSchema } from './advisory-id.ts';
 import type { AppEnvironmentItem } from './entities/app-environment.ts';
 import { type Classification, effectiveClassification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
@@ -19,12 +20,7 @@ export const lookupQuerySchema = z.object({
     .transform((name) => name.toLowerCase())
     .pipe(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a package or OTP application name'))
     .optional(),
-  advisory: z
-    .string()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9._:-]+$/, 'must be an advisory id such as CVE-2025-4748 or GHSA-xxxx-xxxx-xxxx')
-    .optional(),
+  advisory: advisoryIdSchema.optional(),
   version: bounded(64).optional(),
   requirement: bounded(512).optional(),
   range: bounded(512).optional(),
@@ -104,14 +100,17 @@ export interface LookupResult {
   totals: LookupTotals;
 }
 
+/** One package of one instance that a lookup selected: a dependency item, or a finding's instance. */
+export type LookupRow = Pick<DependencyItem, 'app' | 'environment' | 'instance' | 'name' | 'version'>;
+
 export interface LookupSources {
-  /** Dependency items of the versions asked for (see selectDependencies). */
-  dependencies: DependencyItem[];
+  /** What the lookup selected (see selectDependencies), before the instances are read. */
+  dependencies: LookupRow[];
   /** Instance heads by sort key; a dependency whose instance has no head has left the inventory. */
   instances: Map<string, InstanceItem>;
   appEnvironments: Map<string, AppEnvironmentItem>;
-  instanceSortKey: (dependency: DependencyItem) => string;
-  appEnvironmentSortKey: (dependency: DependencyItem) => string;
+  instanceSortKey: (dependency: LookupRow) => string;
+  appEnvironmentSortKey: (dependency: LookupRow) => string;
   now: Date;
   lifecycle: Lifecycle;
 }
@@ -187,7 +186,11 @@ export function groupLookupMatches(sources: LookupSources): LookupResult {
       apps: new Set(result.map((match) => match.app)).size,
       environments: new Set(result.map((match) => match.environment)).size,
       app_environments: result.length,
-      instances: result.reduce((sum, match) => sum + match.instances.length, 0),
+      // An instance exposed through two packages of one flaw (ssl and public_key) counts once.
+      instances: result.reduce(
+        (sum, match) => sum + new Set(match.instances.map((instance) => instance.instance)).size,
+        0,
+      ),
     },
   };
 }

@@ -41,7 +41,7 @@ export function organizationAdvisories(
         published: vulnerability.published,
         modified: vulnerability.modified,
         references: vulnerability.references,
-        packages: [...new Set(findings.map((finding) => finding.package))].sort(),
+        packages: [...new Set(findings.flatMap((finding) => finding.packages))].sort(),
         app_environments: appEnvironments.size,
         instances: new Set(
           findings.flatMap((f) => f.instances.map((i) => `${f.app}#${f.environment}#${i.instance}`)),

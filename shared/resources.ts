@@ -240,6 +240,7 @@ export const routes: RouteDefinition[] = [
   { method: 'GET', path: '/v1/apps/{app}/{environment}', function: 'apps' },
   { method: 'PATCH', path: '/v1/apps/{app}/{environment}', function: 'update-app' },
   { method: 'GET', path: '/v1/advisories', function: 'advisories' },
+  { method: 'GET', path: '/v1/advisories/{id}', function: 'advisories' },
   {
     method: 'POST',
     path: '/v1/apps/{app}/{environment}/findings/{finding}/suppression',

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { advisoryIdSchema } from './advisory-id.ts';
 import { ValidationError } from './errors.ts';
 import { parseOrThrow } from './validation.ts';
 
@@ -7,7 +8,7 @@ const maxDays = 365;
 export const suppressionPathSchema = z.object({
   app: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 characters of a-z, 0-9, _, - and .'),
   environment: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 characters of a-z, 0-9, _, - and .'),
-  finding: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be an advisory id such as CVE-2025-4748'),
+  finding: advisoryIdSchema,
 });
 
 /** A suppression says who decided to accept a finding, why, and until when: never for ever. */

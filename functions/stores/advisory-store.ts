@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
-import type { Vulnerability } from '../../shared/advisories/vulnerability.ts';
+import { mergeVulnerabilities, recordId, titleKey } from '../../shared/advisories/merge.ts';
+import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import type { TableKey } from '../../shared/entities/key-parts.ts';
 import {
   type AliasItem,
@@ -37,107 +37,179 @@ const withoutKeys = <T extends object>(item: T): Omit<T, 'pk' | 'sk'> => {
   return rest;
 };
 
-/** The canonical id of any id of a vulnerability, or undefined when none is stored. */
+/** The canonical id of any id of a vulnerability, in any case, or undefined when none is stored. */
 async function canonicalId(id: string): Promise<string | undefined> {
   const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: aliasKey(id) }));
   return (Item as AliasItem | undefined)?.vulnerability;
 }
 
+/** A vulnerability stored before code locations, conditions and merge reasons were kept reads with none. */
+function currentVulnerability(item: VulnerabilityItem): Vulnerability {
+  const vulnerability = withoutKeys(item);
+  return {
+    ...vulnerability,
+    conditions: vulnerability.conditions ?? [],
+    merges: vulnerability.merges ?? [],
+    affected: vulnerability.affected.map(currentAffected),
+  };
+}
+
+const currentAffected = (affected: AffectedPackage): AffectedPackage => ({
+  ...affected,
+  modules: affected.modules ?? [],
+  files: affected.files ?? [],
+});
+
 export async function readVulnerability(idOrAlias: string): Promise<Vulnerability | undefined> {
   const id = await canonicalId(idOrAlias);
   if (!id) return undefined;
   const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: vulnerabilityKey(id) }));
-  return Item ? withoutKeys(Item as VulnerabilityItem) : undefined;
+  return Item ? currentVulnerability(Item as VulnerabilityItem) : undefined;
 }
 
 export async function readVulnerabilities(ids: string[]): Promise<Vulnerability[]> {
   const items = await batchGet<VulnerabilityItem>(tableName, ids.map(vulnerabilityKey), (item) => item.pk);
-  return [...items.values()].map(withoutKeys);
+  return [...items.values()].map(currentVulnerability);
 }
 
-/** A parsed record's own id (its `id` is already the canonical id of the flaw). */
-const recordId = (record: Vulnerability): string => record.sources[0] ?? record.id;
-
-/** The source records stored for these canonical ids, by record id. */
-async function readSourceRecords(ids: string[]): Promise<Map<string, Vulnerability>> {
-  const records = new Map<string, Vulnerability>();
+/** The source records stored for these canonical ids: each record with the id it is stored under. */
+async function readSourceRecords(
+  ids: string[],
+): Promise<Map<string, { record: Vulnerability; under: string }>> {
+  const records = new Map<string, { record: Vulnerability; under: string }>();
   for (const id of ids) {
     const items = await queryAll<VulnerabilityItem>({
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': vulnerabilityKey(id).pk, ':prefix': sourceRecordPrefix },
     });
-    for (const item of items) records.set(item.sk.slice(sourceRecordPrefix.length), withoutKeys(item));
+    for (const item of items) {
+      records.set(item.sk.slice(sourceRecordPrefix.length), {
+        record: currentVulnerability(item),
+        under: id,
+      });
+    }
   }
   return records;
 }
 
+/** The advisory entries stored for a package, read once per package while one import runs. */
+type PackageEntries = Map<string, Promise<PackageAdvisoryItem[]>>;
+
+function packageEntries(name: string, cache: PackageEntries): Promise<PackageAdvisoryItem[]> {
+  let entries = cache.get(name);
+  if (!entries) {
+    entries = queryAll<PackageAdvisoryItem>({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': packageAdvisoriesPartition(name) },
+    });
+    cache.set(name, entries);
+  }
+  return entries;
+}
+
+/**
+ * The stored vulnerabilities a new record may belong to: those that share any of its ids, and, for a
+ * record of one package, those of the same package with the same title, which merging may take for
+ * the same flaw (see shared/advisories/merge.ts).
+ */
+async function relatedVulnerabilities(incoming: Vulnerability, cache: PackageEntries): Promise<string[]> {
+  const ids = [incoming.id, ...incoming.aliases, ...incoming.sources];
+  if (incoming.affected.length === 1) {
+    const [{ package: name }] = incoming.affected as [AffectedPackage];
+    for (const entry of await packageEntries(name, cache)) {
+      if (titleKey(entry.summary, name) === titleKey(incoming.summary, name)) ids.push(entry.vulnerability);
+    }
+  }
+  const found = await Promise.all([...new Set(ids)].map(canonicalId));
+  return [...new Set(found.filter((id): id is string => id !== undefined))];
+}
+
+const packageAdvisoryItem = (
+  vulnerability: Vulnerability,
+  affected: AffectedPackage,
+): PackageAdvisoryItem => ({
+  ...packageAdvisoryKey(affected.package, vulnerability.id),
+  vulnerability: vulnerability.id,
+  severity: vulnerability.severity,
+  summary: vulnerability.summary,
+  aliases: vulnerability.aliases,
+  published: vulnerability.published,
+  packages: vulnerability.affected.map((entry) => entry.package),
+  conditions: vulnerability.conditions,
+  affected,
+});
+
 /**
  * Stores source records (as parsed from advisory files) and the vulnerabilities they make up, and
- * returns the canonical ids of the vulnerabilities that changed. A record replaces the stored record
- * with the same id, so a corrected advisory can narrow what it affects; the vulnerability is merged
- * again from all of its records. Storing the same records again changes nothing and returns none.
+ * returns the vulnerabilities that changed. The new records are merged again with the stored records
+ * of every vulnerability they may belong to, and each resulting vulnerability is written with its
+ * records, aliases and package entries: so a corrected record replaces its earlier version and can
+ * narrow what it affects, a vulnerability found to be the same flaw as another moves under one id,
+ * and one that no longer is splits off. Storing the same records again changes nothing and returns none.
  */
-export async function saveVulnerabilities(records: Vulnerability[]): Promise<string[]> {
-  const changed: string[] = [];
+export async function saveVulnerabilities(records: Vulnerability[]): Promise<Vulnerability[]> {
+  const changed: Vulnerability[] = [];
   const packages = new Set(await readAdvisoryPackages(true));
   const packagesBefore = packages.size;
+  const entriesCache: PackageEntries = new Map();
   for (const incoming of mergeVulnerabilities(records)) {
-    const ids = [incoming.id, ...incoming.aliases];
-    const storedIds = [
-      ...new Set((await Promise.all(ids.map(canonicalId))).filter((id): id is string => !!id)),
-    ];
-    const stored = await readVulnerabilities(storedIds);
-    const sources = await readSourceRecords(storedIds);
-    const incomingRecords = records.filter((record) => incoming.sources.includes(recordId(record)));
-    for (const record of incomingRecords) sources.set(recordId(record), record);
-    const [merged] = mergeVulnerabilities([...sources.values()]);
-    if (!merged) continue;
-    const unchanged =
-      stored.length === 1 &&
-      stored[0]!.id === merged.id &&
-      canonicalJson(stored[0]) === canonicalJson(merged);
-    if (unchanged) continue;
-    const previousEntries = stored.flatMap((v) => v.affected.map((a) => ({ id: v.id, name: a.package })));
-    await documents.send(
-      new PutCommand({ TableName: tableName, Item: { ...vulnerabilityKey(merged.id), ...merged } }),
+    const related = await relatedVulnerabilities(incoming, entriesCache);
+    const stored = new Map((await readVulnerabilities(related)).map((v) => [v.id, v]));
+    const sources = await readSourceRecords(related);
+    for (const record of records.filter((r) => incoming.sources.includes(recordId(r)))) {
+      sources.set(recordId(record), { record, under: sources.get(recordId(record))?.under ?? '' });
+    }
+    const regrouped = mergeVulnerabilities([...sources.values()].map(({ record }) => record));
+    const groupOf = new Map(regrouped.flatMap((v) => v.sources.map((source) => [source, v.id] as const)));
+    const written = regrouped.filter((merged) => {
+      const before = stored.get(merged.id);
+      const inPlace = merged.sources.every((source) => sources.get(source)?.under === merged.id);
+      return !(before && inPlace && canonicalJson(before) === canonicalJson(merged));
+    });
+    if (written.length === 0) continue;
+    const kept = (id: string, name: string) =>
+      regrouped.some((v) => v.id === id && v.affected.some((affected) => affected.package === name));
+    await Promise.all(
+      written.map((merged) =>
+        documents.send(
+          new PutCommand({ TableName: tableName, Item: { ...vulnerabilityKey(merged.id), ...merged } }),
+        ),
+      ),
     );
     await batchWrite(tableName, [
-      ...[...sources.entries()].map(([recordId, record]) => ({
-        PutRequest: { Item: { ...sourceRecordKey(merged.id, recordId), ...record } },
-      })),
-      ...[merged.id, ...merged.aliases].map((id) => ({
-        PutRequest: { Item: { ...aliasKey(id), vulnerability: merged.id } satisfies AliasItem },
-      })),
-      ...merged.affected.map((affected) => ({
-        PutRequest: {
-          Item: {
-            ...packageAdvisoryKey(affected.package, merged.id),
-            vulnerability: merged.id,
-            severity: merged.severity,
-            summary: merged.summary,
-            aliases: merged.aliases,
-            published: merged.published,
-            affected,
-          } satisfies PackageAdvisoryItem,
-        },
-      })),
-      // Package entries it no longer has, under this id or an earlier canonical one.
-      ...previousEntries
-        .filter(({ id, name }) => id !== merged.id || !merged.affected.some((a) => a.package === name))
-        .map(({ id, name }) => ({ DeleteRequest: { Key: packageAdvisoryKey(name, id) } })),
-      // A vulnerability that was stored under another canonical id moves, with its records.
-      ...stored
-        .filter((v) => v.id !== merged.id)
-        .flatMap((v) => [
-          { DeleteRequest: { Key: vulnerabilityKey(v.id) } },
-          ...[...sources.keys()].map((recordId) => ({
-            DeleteRequest: { Key: sourceRecordKey(v.id, recordId) },
-          })),
-        ]),
+      ...written.flatMap((merged) => [
+        ...merged.sources.map((source) => ({
+          PutRequest: { Item: { ...sourceRecordKey(merged.id, source), ...sources.get(source)!.record } },
+        })),
+        ...[...new Map([merged.id, ...merged.aliases].map((id) => [id.toUpperCase(), id])).values()].map(
+          (id) => ({
+            PutRequest: { Item: { ...aliasKey(id), vulnerability: merged.id } satisfies AliasItem },
+          }),
+        ),
+        ...merged.affected.map((affected) => ({
+          PutRequest: { Item: packageAdvisoryItem(merged, affected) },
+        })),
+      ]),
+      // Records that moved to another vulnerability leave the one they were stored under.
+      ...[...sources.entries()]
+        .filter(([source, { under }]) => under !== '' && under !== groupOf.get(source))
+        .map(([source, { under }]) => ({ DeleteRequest: { Key: sourceRecordKey(under, source) } })),
+      // Package entries a vulnerability no longer has, under its id or under one it no longer goes by.
+      ...[...stored.values()].flatMap((before) =>
+        before.affected
+          .filter((affected) => !kept(before.id, affected.package))
+          .map((affected) => ({ DeleteRequest: { Key: packageAdvisoryKey(affected.package, before.id) } })),
+      ),
+      ...[...stored.keys()]
+        .filter((id) => !regrouped.some((v) => v.id === id))
+        .map((id) => ({ DeleteRequest: { Key: vulnerabilityKey(id) } })),
     ]);
-    for (const affected of merged.affected) packages.add(affected.package);
-    changed.push(merged.id);
+    for (const merged of written) {
+      for (const affected of merged.affected) packages.add(affected.package);
+      changed.push(merged);
+    }
   }
   if (packages.size !== packagesBefore) {
     const names = [...packages].sort();
@@ -188,12 +260,15 @@ export async function advisoriesForPackages(
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': packageAdvisoriesPartition(name) },
         });
-        const advisories = items.map(({ vulnerability, aliases, summary, severity, affected: ranges }) => ({
-          vulnerability,
-          aliases,
-          summary,
-          severity,
-          affected: ranges,
+        const advisories = items.map((item) => ({
+          vulnerability: item.vulnerability,
+          aliases: item.aliases,
+          summary: item.summary,
+          severity: item.severity,
+          // Entries stored before these were kept: the next advisory sync rewrites them.
+          packages: item.packages ?? [item.affected.package],
+          conditions: item.conditions ?? [],
+          affected: currentAffected(item.affected),
         }));
         advisoriesCache.set(name, { advisories, until: Date.now() + cacheMs });
         result.set(name, advisories);

@@ -7,7 +7,6 @@ import {
   type Classification,
 } from '../../shared/entities/app-environment.ts';
 import { appEnvironmentPartition, type DependencyItem } from '../../shared/entities/dependency.ts';
-import { appEnvironmentFindingsPrefix, type FindingItem } from '../../shared/entities/finding.ts';
 import { type InstanceItem, instanceSortKeyPrefix } from '../../shared/entities/instance.ts';
 import { organizationKey } from '../../shared/entities/organization.ts';
 import {
@@ -20,6 +19,7 @@ import { NotFoundError } from '../../shared/errors.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchGet } from './batch-get.ts';
+import { readAppEnvironmentFindings } from './finding-store.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
@@ -27,38 +27,67 @@ const tableName = config.TABLE_NAME;
 const notFound = (app: string, environment: string) =>
   new NotFoundError(`no app-environment ${app}/${environment} in this organization`);
 
+const beginsWith = <T>(pk: string, prefix: string, consistent = false) =>
+  queryAll<T>({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+    ...(consistent ? { ConsistentRead: true } : {}),
+  });
+
+export async function readAppEnvironment(
+  org: string,
+  app: string,
+  environment: string,
+  consistent = false,
+): Promise<AppEnvironmentItem | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: appEnvironmentKey(org, app, environment),
+      ...(consistent ? { ConsistentRead: true } : {}),
+    }),
+  );
+  return Item as AppEnvironmentItem | undefined;
+}
+
+/** The heads of an app-environment's instances: one Query on the organization's partition. */
+export const readInstances = (org: string, app: string, environment: string, consistent = false) =>
+  beginsWith<InstanceItem>(
+    organizationKey(org).pk,
+    `${instanceSortKeyPrefix}${app}#${environment}#`,
+    consistent,
+  );
+
+/** Every dependency item of every instance of an app-environment: one Query on its partition. */
+export const readDependencies = (org: string, app: string, environment: string, consistent = false) =>
+  beginsWith<DependencyItem>(appEnvironmentPartition(org, app, environment), 'DEP#', consistent);
+
 /** An app-environment with its instances, every instance's dependencies and the app's latest scans. */
 export async function readAppEnvironmentItems(
   org: string,
   app: string,
   environment: string,
 ): Promise<AppEnvironmentItems> {
-  const beginsWith = (pk: string, prefix: string) =>
-    queryAll<unknown>({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-    });
   const [appEnvironment, instances, dependencies, latestScans, findings] = await Promise.all([
-    documents.send(new GetCommand({ TableName: tableName, Key: appEnvironmentKey(org, app, environment) })),
-    beginsWith(organizationKey(org).pk, `${instanceSortKeyPrefix}${app}#${environment}#`),
-    beginsWith(appEnvironmentPartition(org, app, environment), 'DEP#'),
-    beginsWith(organizationKey(org).pk, `${latestScanSortKeyPrefix}${app}#`),
-    beginsWith(organizationKey(org).pk, appEnvironmentFindingsPrefix(app, environment)),
+    readAppEnvironment(org, app, environment),
+    readInstances(org, app, environment),
+    readDependencies(org, app, environment),
+    beginsWith<LatestScanItem>(organizationKey(org).pk, `${latestScanSortKeyPrefix}${app}#`),
+    readAppEnvironmentFindings(org, app, environment),
   ]);
-  if (!appEnvironment.Item) throw notFound(app, environment);
-  const scans = latestScans as LatestScanItem[];
+  if (!appEnvironment) throw notFound(app, environment);
   const reports = await batchGet<ScanItem>(
     tableName,
-    scans.map((scan) => scanKey(org, app, scan.commit_sha, scan.tool)),
+    latestScans.map((scan) => scanKey(org, app, scan.commit_sha, scan.tool)),
   );
   return {
-    appEnvironment: appEnvironment.Item as AppEnvironmentItem,
-    instances: instances as InstanceItem[],
-    dependencies: dependencies as DependencyItem[],
-    latestScans: scans,
+    appEnvironment,
+    instances,
+    dependencies,
+    latestScans,
     scanReports: [...reports.values()],
-    findings: findings as FindingItem[],
+    findings,
   };
 }
 

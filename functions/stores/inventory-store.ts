@@ -19,8 +19,8 @@ import {
 } from '../../shared/inventory.ts';
 import { config, lifecycle } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
+import { evaluateAppEnvironment } from '../use-cases/evaluate-app-environment.ts';
 import { batchWrite } from './batch-write.ts';
-import { evaluateAppEnvironment } from './finding-store.ts';
 import { acquireLease, isConditionFailure, LeaseHeldError, releaseLease } from './lease.ts';
 import { queryAll } from './query-all.ts';
 

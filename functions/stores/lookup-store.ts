@@ -1,4 +1,4 @@
-import { affects, candidateRanges } from '../../shared/advisories/affected.ts';
+import { candidateRanges } from '../../shared/advisories/affected.ts';
 import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import {
   type AppEnvironmentItem,
@@ -11,6 +11,7 @@ import { organizationKey } from '../../shared/entities/organization.ts';
 import {
   groupLookupMatches,
   type LookupResult,
+  type LookupRow,
   type PackageLookup,
   selectDependencies,
 } from '../../shared/lookup.ts';
@@ -19,6 +20,7 @@ import { parseRange } from '../../shared/versions/requirement.ts';
 import { VersionMatcher, versionKeyBounds } from '../../shared/versions/version-matcher.ts';
 import { config, lifecycle } from '../lib/config.ts';
 import { batchGet } from './batch-get.ts';
+import { readVulnerabilityFindings } from './finding-store.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
@@ -72,7 +74,7 @@ function keyCondition(org: string, name: string, keys: VersionSelector['keys']) 
  */
 const joinByQueryAbove = 200;
 
-async function readJoin(org: string, dependencies: DependencyItem[]) {
+async function readJoin(org: string, dependencies: LookupRow[]) {
   if (dependencies.length > joinByQueryAbove) {
     const bySortKey = <T extends { sk: string }>(items: T[]) => new Map(items.map((item) => [item.sk, item]));
     const prefixed = <T>(prefix: string) =>
@@ -100,9 +102,9 @@ async function readJoin(org: string, dependencies: DependencyItem[]) {
   return { instances, appEnvironments };
 }
 
-async function groupWithJoin(org: string, dependencies: DependencyItem[]): Promise<LookupResult> {
-  const instanceSortKey = (d: DependencyItem) => instanceKey(org, d.app, d.environment, d.instance).sk;
-  const appEnvironmentSortKey = (d: DependencyItem) => appEnvironmentKey(org, d.app, d.environment).sk;
+async function groupWithJoin(org: string, dependencies: LookupRow[]): Promise<LookupResult> {
+  const instanceSortKey = (d: LookupRow) => instanceKey(org, d.app, d.environment, d.instance).sk;
+  const appEnvironmentSortKey = (d: LookupRow) => appEnvironmentKey(org, d.app, d.environment).sk;
   const { instances, appEnvironments } = await readJoin(org, dependencies);
   return groupLookupMatches({
     dependencies,
@@ -126,15 +128,22 @@ export async function lookup(org: string, query: PackageLookup): Promise<LookupR
 }
 
 /**
- * The blast radius of a vulnerability: for each package it affects, one Query on that package's
- * partition of gsi1 in the key range of its affected versions, then the exact check of each version.
+ * The blast radius of a vulnerability: its open findings in the organization (one Query per id of it on
+ * its partition of gsi1), so that the answer counts exactly what the findings say, then the instances'
+ * heads and app-environments.
  */
 export async function lookupVulnerability(org: string, vulnerability: Vulnerability): Promise<LookupResult> {
-  const exposed: DependencyItem[] = [];
-  for (const affected of vulnerability.affected) {
-    for (const item of await readPackageIndex(org, affected.package, affectedKeys(affected))) {
-      if (item.ecosystem === affected.ecosystem && affects(affected, item.version)) exposed.push(item);
-    }
-  }
-  return groupWithJoin(org, exposed);
+  const findings = await readVulnerabilityFindings([vulnerability.id, ...vulnerability.aliases], org);
+  const rows = findings
+    .filter((finding) => finding.status === 'open')
+    .flatMap((finding) =>
+      finding.instances.map((instance) => ({
+        app: finding.app,
+        environment: finding.environment,
+        instance: instance.instance,
+        name: instance.package,
+        version: instance.version,
+      })),
+    );
+  return groupWithJoin(org, rows);
 }

@@ -3,7 +3,7 @@ import {
   type AppEnvironmentItem,
   appEnvironmentSortKeyPrefix,
 } from '../../shared/entities/app-environment.ts';
-import { type FindingItem, findingSortKeyPrefix } from '../../shared/entities/finding.ts';
+import { currentFinding, type FindingItem, findingSortKeyPrefix } from '../../shared/entities/finding.ts';
 import { type InstanceItem, instanceSortKeyPrefix } from '../../shared/entities/instance.ts';
 import {
   type OrganizationItem,
@@ -39,7 +39,7 @@ export async function readOrganizationItems(org: string): Promise<OrganizationIt
     appEnvironments: withPrefix<AppEnvironmentItem>(appEnvironmentSortKeyPrefix),
     instances: withPrefix<InstanceItem>(instanceSortKeyPrefix),
     latestScans: withPrefix<LatestScanItem>(latestScanSortKeyPrefix),
-    findings: withPrefix<FindingItem>(findingSortKeyPrefix),
+    findings: withPrefix<FindingItem>(findingSortKeyPrefix).map(currentFinding),
   };
 }
 

@@ -5,8 +5,8 @@ import { type InstanceItem, instanceKey } from '../../shared/entities/instance.t
 import { instanceStatus } from '../../shared/instance-status.ts';
 import { config, lifecycle } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
+import { evaluateAppEnvironment } from '../use-cases/evaluate-app-environment.ts';
 import { batchWrite } from './batch-write.ts';
-import { evaluateAppEnvironment } from './finding-store.ts';
 import { readInstanceDependencies } from './inventory-store.ts';
 import { acquireLease, isConditionFailure, LeaseHeldError } from './lease.ts';
 import { readOrganizationItems } from './organization-store.ts';

@@ -135,12 +135,22 @@ async function advisories(action: string | undefined, paths: string[]) {
       throw new UsageError('with MUSTER_TABLE_NAME, set ADVISORIES_QUEUE_URL too');
   }
   const { readAdvisorySource } = await import('../../functions/lib/advisory-sources.ts');
-  const { importAdvisories } = await import('../../functions/stores/advisory-import.ts');
+  const { importAdvisories } = await import('../../functions/use-cases/import-advisories.ts');
   const files = (await Promise.all(paths.map((path) => readAdvisorySource(path)))).flat();
   const result = await importAdvisories(files);
   console.log(
     `Read ${result.files} files: ${result.vulnerabilities} vulnerabilities, ${result.changed.length} new or changed, queued for matching.`,
   );
+  // Records that share an id are one flaw by definition; those merged for their content are listed.
+  const byContent = result.merged.filter((merge) => merge.by === 'content');
+  if (result.merged.length > 0) {
+    console.log(
+      `Merged ${result.merged.length} records into the vulnerabilities they describe: ${result.merged.length - byContent.length} sharing an id, ${byContent.length} by their content${byContent.length > 0 ? ':' : '.'}`,
+    );
+  }
+  for (const merge of byContent) {
+    console.log(`  ${merge.vulnerability}: ${merge.records.join(' + ')} (${merge.reason})`);
+  }
   for (const error of result.errors) console.error(`  could not read ${error.file}: ${error.reason}`);
   if (result.errors.length > 0) process.exitCode = 1;
 }

@@ -259,3 +259,83 @@ export function sortVersions(ecosystem: AdvisoryEcosystem, versions: Iterable<st
     })
     .map(({ text }) => text);
 }
+
+/** A stretch of versions with both ends marked open or closed, for telling whether two ranges agree. */
+interface ClosedSpan {
+  from?: Bound;
+  fromIncluded: boolean;
+  to?: Bound;
+  toIncluded: boolean;
+}
+
+/** The stretches a GitHub range admits, or undefined for a clause no stretch can say (`!=`, `~>`). */
+function requirementSpans(scheme: Scheme, range: string): ClosedSpan[] | undefined {
+  const clauses = parseRange(range);
+  if (!clauses) return undefined;
+  const spans: ClosedSpan[] = [];
+  for (const clause of clauses) {
+    if (clause.connective !== 'and') spans.push({ fromIncluded: true, toIncluded: false });
+    const span = spans.at(-1)!;
+    const at = bound(scheme, clause.operand);
+    if (!at) return undefined;
+    const lower = clause.operator === '>=' || clause.operator === '>' || clause.operator === '==';
+    const upper = clause.operator === '<=' || clause.operator === '<' || clause.operator === '==';
+    if (!lower && !upper) return undefined;
+    if ((lower && span.from) || (upper && span.to)) return undefined;
+    if (lower) Object.assign(span, { from: at, fromIncluded: clause.operator !== '>' });
+    if (upper) Object.assign(span, { to: at, toIncluded: clause.operator !== '<' });
+  }
+  return spans;
+}
+
+function spansOf(scheme: Scheme, range: AffectedRange): ClosedSpan[] | undefined {
+  switch (range.type) {
+    case 'events': {
+      const { spans, limits } = eventSpans(scheme, range.events);
+      return limits.length > 0 ? undefined : spans.map((span) => ({ ...span, fromIncluded: true }));
+    }
+    case 'requirement':
+      return requirementSpans(scheme, range.range);
+    case 'branches':
+      return undefined;
+  }
+}
+
+/**
+ * Whether two packages' ranges admit exactly the same versions, read as stretches with open or closed
+ * ends: `>= 0.1.0, < 2.16.1` agrees with the OSV events introduced 0.1.0, fixed 2.16.1. Lists of
+ * versions are left aside (the EEF lists what its range holds), and ranges that cannot be read as
+ * stretches (limits, OTP branches, `!=`) never agree with anything.
+ */
+export function sameRanges(a: AffectedPackage, b: AffectedPackage): boolean {
+  if (a.ecosystem !== b.ecosystem || a.package !== b.package) return false;
+  const scheme = schemeOf(a.ecosystem);
+  const canonical = (affected: AffectedPackage) => {
+    const spans: ClosedSpan[] = [];
+    for (const range of affected.ranges) {
+      const stretches = spansOf(scheme, range);
+      if (!stretches) return undefined;
+      spans.push(...stretches);
+    }
+    if (spans.length === 0) return undefined;
+    const ends = (span: ClosedSpan) =>
+      [
+        span.from ? `${span.fromIncluded ? '[' : '('}${normalized(scheme, span.from)}` : '(',
+        span.to ? `${normalized(scheme, span.to)}${span.toIncluded ? ']' : ')'}` : ')',
+      ].join(',');
+    return [...new Set(spans.map(ends))].sort().join(' ');
+  };
+  const left = canonical(a);
+  return left !== undefined && left === canonical(b);
+}
+
+/** One spelling per version, so that 27.3 and 27.3.0, or 1.0.0+build and 1.0.0, compare as text. */
+function normalized(scheme: Scheme, at: Bound): string {
+  if (scheme.name === 'otp') {
+    const parts = [...(at.version as OtpVersion)];
+    while (parts.length > 1 && parts.at(-1) === 0) parts.pop();
+    return parts.join('.');
+  }
+  const { major, minor, patch, pre } = at.version as ElixirVersion;
+  return `${major}.${minor}.${patch ?? 0}${pre.length > 0 ? `-${pre.join('.')}` : ''}`;
+}

@@ -3,11 +3,23 @@
  * and the CVE record itself), GitHub and mix_audit add their own GHSA records, and each names some of
  * the others' ids; records that share any id, directly or through others, describe one flaw.
  *
+ * mix_audit's YAML names no other id, so its copy of an EEF flaw would stand apart. Such a record is
+ * taken for the same flaw as another record of the same single package when both admit exactly the
+ * same versions and their titles agree once a leading `package:` is dropped (GHSA-84f2-rp86-235p,
+ * "cowlib: Decompression Bomb in cow_spdy:inflate/2 …", is CVE-2026-43970). Never across packages,
+ * and never so that one flaw would carry two CVE ids. Each merge records why it was made.
+ *
  * Merging is a union and is idempotent: merging a vulnerability with a record it already holds gives it
  * back unchanged, so importing the same files again changes nothing.
  */
-import { sortVersions } from './affected.ts';
-import type { AffectedPackage, AffectedRange, Severity, Vulnerability } from './vulnerability.ts';
+import { sameRanges, sortVersions } from './affected.ts';
+import type {
+  AffectedPackage,
+  AffectedRange,
+  MergeReason,
+  Severity,
+  Vulnerability,
+} from './vulnerability.ts';
 
 const isCve = (id: string) => /^CVE-\d{4}-\d+$/.test(id);
 const isGhsa = (id: string) => id.startsWith('GHSA-');
@@ -83,6 +95,8 @@ export function combineAffected(entries: AffectedPackage[]): AffectedPackage[] {
         group.flatMap((entry) => entry.fixed),
       ),
       functions: [...new Set(group.flatMap((entry) => entry.functions))].sort(),
+      modules: [...new Set(group.flatMap((entry) => entry.modules))].sort(),
+      files: [...new Set(group.flatMap((entry) => entry.files))].sort(),
     };
   });
 }
@@ -133,43 +147,111 @@ export function mergeInto(existing: Vulnerability, incoming: Vulnerability): Vul
     published: earliest(existing.published, incoming.published),
     modified: latest(existing.modified, incoming.modified),
     references: [...new Set([...existing.references, ...incoming.references])],
+    conditions: existing.conditions.length > 0 ? existing.conditions : incoming.conditions,
     affected: combineAffected([...existing.affected, ...incoming.affected]),
     sources,
+    merges: distinctMerges([...existing.merges, ...incoming.merges]),
   };
 }
 
+function distinctMerges(merges: MergeReason[]): MergeReason[] {
+  const byRecords = new Map(merges.map((merge) => [merge.records.join('\u0000'), merge]));
+  return [...byRecords.values()].sort((a, b) => a.records.join().localeCompare(b.records.join()));
+}
+
+/** A record's own id: the first of its sources (its `id` is already the canonical id of the flaw). */
+export const recordId = (record: Vulnerability): string => record.sources[0] ?? record.id;
+
+/** A title as records of one flaw share it: without a leading `package:`, case or runs of space. */
+export function titleKey(summary: string, packageName: string): string {
+  const title = summary.trim().toLowerCase().replace(/\s+/g, ' ');
+  return title.startsWith(`${packageName}:`) ? title.slice(packageName.length + 1).trim() : title;
+}
+
+/** Whether a record names no id but its own, as mix_audit's YAML records do. */
+const namesNoOtherId = (record: Vulnerability) =>
+  record.aliases.length === 0 && record.id === recordId(record);
+
 /** One vulnerability per flaw, ordered by id; the result does not depend on the order of `records`. */
 export function mergeVulnerabilities(records: Vulnerability[]): Vulnerability[] {
-  const parent = new Map<string, string>();
-  const root = (id: string): string => {
-    let top = id;
-    while (parent.has(top) && parent.get(top) !== top) top = parent.get(top)!;
-    parent.set(id, top);
-    return top;
+  const ordered = [...records].sort((a, b) => recordId(a).localeCompare(recordId(b)));
+  const parent = ordered.map((_, index) => index);
+  const root = (index: number): number => {
+    while (parent[index] !== index) index = parent[index] = parent[parent[index]!]!;
+    return index;
   };
-  const idsOf = (record: Vulnerability) => [record.id, ...record.aliases, ...record.sources];
-  for (const record of records) {
-    const [first, ...others] = idsOf(record);
-    for (const other of others) parent.set(root(other), root(first!));
+  const cves = ordered.map((record) => new Set([record.id, ...record.aliases].filter(isCve)));
+  const edges: { at: number; merge: MergeReason }[] = [];
+  const join = (a: number, b: number, by: MergeReason['by'], reason: string) => {
+    const [ra, rb] = [root(a), root(b)];
+    if (ra === rb) return;
+    parent[rb] = ra;
+    for (const cve of cves[rb]!) cves[ra]!.add(cve);
+    edges.push({ at: ra, merge: { records: [recordId(ordered[a]!), recordId(ordered[b]!)], by, reason } });
+  };
+
+  const owner = new Map<string, number>();
+  ordered.forEach((record, index) => {
+    for (const id of [record.id, ...record.aliases, ...record.sources]) {
+      const first = owner.get(id);
+      if (first === undefined) owner.set(id, index);
+      else join(first, index, 'id', `both name ${id}`);
+    }
+  });
+
+  const byContent = new Map<string, number[]>();
+  ordered.forEach((record, index) => {
+    if (record.affected.length !== 1) return;
+    const name = record.affected[0]!.package;
+    const key = `${name}\u0000${titleKey(record.summary, name)}`;
+    byContent.set(key, [...(byContent.get(key) ?? []), index]);
+  });
+  // A record that names no other id joins the one flaw whose records agree with it, never one of two.
+  const matches: { alone: number; other: number }[] = [];
+  for (const indexes of byContent.values()) {
+    for (const [position, a] of indexes.entries()) {
+      for (const b of indexes.slice(position + 1)) {
+        const [first, second] = [ordered[a]!, ordered[b]!];
+        if (!sameRanges(first.affected[0]!, second.affected[0]!)) continue;
+        // The record that names no other id is the reason to look at content; a CVE record names none
+        // either, but that is because it is the CNA's own.
+        const alone = [a, b]
+          .filter((index) => namesNoOtherId(ordered[index]!))
+          .sort((x, y) => Number(isCve(ordered[x]!.id)) - Number(isCve(ordered[y]!.id)))[0];
+        if (alone !== undefined) matches.push({ alone, other: alone === a ? b : a });
+      }
+    }
   }
-  const groups = new Map<string, Vulnerability[]>();
-  for (const record of records) {
-    const group = groups.get(root(record.id));
-    if (group) group.push(record);
-    else groups.set(root(record.id), [record]);
+  const flawsMatched = (alone: number) =>
+    new Set(matches.filter((match) => match.alone === alone).map((match) => root(match.other))).size;
+  for (const { alone, other } of matches.filter((match) => flawsMatched(match.alone) === 1)) {
+    if (new Set([...cves[root(alone)]!, ...cves[root(other)]!]).size > 1) continue;
+    join(
+      other,
+      alone,
+      'content',
+      `${recordId(ordered[alone]!)} names no other id; same package ${ordered[alone]!.affected[0]!.package}, identical affected ranges and title`,
+    );
   }
+
+  const groups = new Map<number, Vulnerability[]>();
+  ordered.forEach((record, index) => {
+    groups.set(root(index), [...(groups.get(root(index)) ?? []), record]);
+  });
   // The CNA's records first, then by id; GitHub's OSV record and mix_audit's YAML share a GHSA id, so
   // their content settles the rest. Ties between records are then settled the same way whatever order
   // the files were read in.
   const orderOf = (record: Vulnerability) =>
-    [fromCna(record) ? 0 : 1, [...record.sources].sort()[0], JSON.stringify(record)].join('\u0000');
-  return [...groups.values()]
-    .map((group) =>
-      group
+    [fromCna(record) ? 0 : 1, recordId(record), JSON.stringify(record)].join('\u0000');
+  return [...groups.entries()]
+    .map(([at, group]) => {
+      const merged = group
         .map((record) => ({ record, order: orderOf(record) }))
         .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
         .map(({ record }) => record)
-        .reduce((merged, record) => mergeInto(merged, record)),
-    )
+        .reduce((merged, record) => mergeInto(merged, record));
+      const reasons = edges.filter((edge) => root(edge.at) === root(at)).map((edge) => edge.merge);
+      return { ...merged, merges: distinctMerges([...merged.merges, ...reasons]) };
+    })
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }

@@ -102,12 +102,15 @@ const cveSchema = z.object({
               )
               .default([]),
             programRoutines: z.array(z.object({ name: z.string() })).default([]),
+            modules: z.array(z.string()).default([]),
+            programFiles: z.array(z.string()).default([]),
           }),
         )
         .default([]),
       metrics: z
         .array(z.object({ cvssV4_0: cvssMetric, cvssV3_1: cvssMetric, cvssV3_0: cvssMetric }))
         .default([]),
+      configurations: z.array(z.object({ lang: z.string(), value: z.string() })).default([]),
       references,
     }),
     adp: z.array(z.object({ references })).default([]),
@@ -192,6 +195,50 @@ function packageOf(name: string): PackageId {
   return { ecosystem: ecosystemOf(lower), package: lower };
 }
 
+/**
+ * Erlang's spelling of an Elixir module or function ('Elixir.Plug.Conn':read_body/2) in the way
+ * Elixir engineers write and grep it (Plug.Conn.read_body/2); Erlang names stay as they are.
+ */
+function codeName(name: string): string {
+  const quoted = /^'?Elixir\.([^':]+)'?(?::(.+))?$/.exec(name.trim());
+  if (!quoted) return name.trim();
+  return quoted[2] === undefined ? quoted[1]! : `${quoted[1]}.${quoted[2]}`;
+}
+
+/** The module of a function: ssh_sftpd of ssh_sftpd:handle_op/4, Plug.Conn of Plug.Conn.read_body/2. */
+function moduleOf(functionName: string): string | undefined {
+  const erlang = /^([a-z][A-Za-z0-9_@]*):[^/]+\/\d+$/.exec(functionName);
+  if (erlang) return erlang[1];
+  const elixir = /^([A-Z][A-Za-z0-9_.]*)\.[^./]+\/\d+$/.exec(functionName);
+  return elixir?.[1];
+}
+
+type CodeLocation = Pick<AffectedPackage, 'functions' | 'modules' | 'files'>;
+
+function codeLocation(functions: string[], modules: string[], files: string[]): CodeLocation {
+  const named = [...new Set(functions.filter((name) => name.trim() !== '').map(codeName))].sort();
+  return {
+    functions: named,
+    modules: [
+      ...new Set([
+        ...modules.filter((name) => name.trim() !== '').map(codeName),
+        ...named.flatMap((name) => moduleOf(name) ?? []),
+      ]),
+    ].sort(),
+    files: [...new Set(files.filter((file) => file.trim() !== ''))].sort(),
+  };
+}
+
+/** A Markdown section of an EEF record's details ("## Configuration"), without Markdown's escapes. */
+function detailsSection(details: string | undefined, title: string): string[] {
+  const section = details?.split(/^## /m).find((part) => part.startsWith(`${title}\n`));
+  const text = section
+    ?.slice(title.length)
+    .replace(/\\([\\`*_{}[\]()#+\-.!<>|])/g, '$1')
+    .trim();
+  return text ? [text] : [];
+}
+
 function fromOsv(fileName: string, content: unknown): Vulnerability {
   const record = read(fileName, osvSchema, content);
   const affected = record.withdrawn
@@ -210,7 +257,7 @@ function fromOsv(fileName: string, content: unknown): Vulnerability {
             ranges,
             versions: sortVersions(target.ecosystem, entry.versions),
             fixed: sortVersions(target.ecosystem, fixed),
-            functions: (entry.ecosystem_specific?.affected_functions ?? []).filter((name) => name !== ''),
+            ...codeLocation(entry.ecosystem_specific?.affected_functions ?? [], [], []),
           },
         ];
       });
@@ -224,8 +271,10 @@ function fromOsv(fileName: string, content: unknown): Vulnerability {
     published: isoDateTime(fileName, 'published', record.published),
     modified: isoDateTime(fileName, 'modified', record.modified),
     references: [...new Set(record.references.map((reference) => reference.url))],
+    conditions: detailsSection(record.details, 'Configuration'),
     affected: combineAffected(affected),
     sources: [record.id],
+    merges: [],
   };
 }
 
@@ -294,7 +343,11 @@ function cvePackage(entry: CveAffected): AffectedPackage | undefined {
     ranges,
     versions: sortVersions(target.ecosystem, versions),
     fixed: sortVersions(target.ecosystem, fixed),
-    functions: entry.programRoutines.map((routine) => routine.name),
+    ...codeLocation(
+      entry.programRoutines.map((routine) => routine.name),
+      entry.modules,
+      entry.programFiles,
+    ),
   };
 }
 
@@ -318,8 +371,12 @@ function fromCve(fileName: string, content: unknown): Vulnerability {
     references: [
       ...new Set([cna, ...containers.adp].flatMap((container) => container.references.map((ref) => ref.url))),
     ],
+    conditions: cna.configurations
+      .filter((text) => text.lang.startsWith('en') && text.value.trim() !== '')
+      .map((text) => text.value.trim()),
     affected: combineAffected(affected),
     sources: [cveMetadata.cveId],
+    merges: [],
   };
 }
 
@@ -347,11 +404,12 @@ function fromMixAudit(fileName: string, content: unknown): Vulnerability {
   const fixed = (advisory.first_patched_versions ?? []).filter((version) => version !== null);
   return {
     ...identify([advisory.id], [advisory.id]),
-    summary: advisory.title ?? advisory.description?.split('\n')[0] ?? '',
+    summary: (advisory.title ?? advisory.description?.split('\n')[0] ?? '').trim(),
     ...scoring([], databaseSeverity(advisory.severity)),
     published: isoDateTime(fileName, 'disclosure_date', advisory.disclosure_date),
     modified: null,
     references: advisory.link ? [advisory.link] : [],
+    conditions: [],
     affected: [
       {
         ...target,
@@ -361,9 +419,12 @@ function fromMixAudit(fileName: string, content: unknown): Vulnerability {
         versions: [],
         fixed: sortVersions(target.ecosystem, fixed),
         functions: [],
+        modules: [],
+        files: [],
       },
     ],
     sources: [advisory.id],
+    merges: [],
   };
 }
 

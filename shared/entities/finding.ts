@@ -1,24 +1,62 @@
+import type { Basis } from '../advisories/exposure.ts';
 import type { Severity } from '../advisories/vulnerability.ts';
 import type { TableKey } from './key-parts.ts';
 
+/** Where in a package the flaw lies, and what must hold for it to be reachable. */
+export interface VulnerableCode {
+  modules: string[];
+  functions: string[];
+  files: string[];
+  conditions: string[];
+}
+
+/** One affected package of one instance. */
+export interface FindingInstance {
+  instance: string;
+  package: string;
+  version: string;
+  /** Whether the application was started; a loaded one is exposed all the same. */
+  started: boolean;
+  basis: Basis;
+  fixed_in: string | null;
+  /** For an OTP application, the OTP release on the instance's branch that ships the fix. */
+  fixed_in_otp?: string | null;
+}
+
+/** What fixes one affected package in every instance. */
+export interface Upgrade {
+  package: string;
+  to: string | null;
+  /** For an OTP application, the OTP release that ships `to`. */
+  otp_release: string | null;
+}
+
 /**
- * A finding: one vulnerability in one app-environment, with the instances and versions it affects.
- * Stored in the organization's partition (`FINDING#<app>#<env>#<vulnerability>`), so that the apps
- * list reads findings with everything else in one Query.
+ * What an app-environment's running instances are exposed to: one per vulnerability, whichever of its
+ * packages they load (an OTP flaw in ssl and public_key is one finding).
  */
-/** What an app-environment's running instances are exposed to: one per (vulnerability, package). */
 export interface FindingContent {
   vulnerability: string;
   aliases: string[];
   summary: string;
   severity: Severity | null;
+  /** The first of `packages`, for clients that read one package. */
   package: string;
+  packages: string[];
   ecosystem: string;
-  instances: { instance: string; version: string; fixed_in?: string | null }[];
-  /** The lowest version that fixes every affected instance. */
+  /** `release` when every instance was matched on its OTP release alone, not on its applications. */
+  basis: Basis;
+  vulnerable_code: VulnerableCode;
+  instances: FindingInstance[];
+  /** The lowest version of `package` that fixes every affected instance. */
   fixed_in: string | null;
+  upgrades: Upgrade[];
 }
 
+/**
+ * A finding as stored in the organization's partition (`FINDING#<app>#<env>#<vulnerability>`), so
+ * that the apps list reads findings with everything else in one Query.
+ */
 export interface FindingItem extends TableKey, FindingContent {
   /** gsi1: every finding of a vulnerability, so that a corrected advisory reaches what it flagged. */
   gsi1pk: string;
@@ -59,19 +97,40 @@ export const appEnvironmentFindingsPrefix = (app: string, environment: string): 
 
 export const vulnerabilityFindingsPartition = (vulnerability: string): string => `FINDINGS#${vulnerability}`;
 
-/** The keys of a finding of `vulnerability` in `package`, in the table and in gsi1. */
+/** The keys of a finding of `vulnerability` in an app-environment, in the table and in gsi1. */
 export const findingKeys = (
   org: string,
   app: string,
   environment: string,
   vulnerability: string,
-  packageName: string,
 ): TableKey & { gsi1pk: string; gsi1sk: string } => ({
   pk: `ORG#${org}`,
-  sk: `${appEnvironmentFindingsPrefix(app, environment)}${vulnerability}#${packageName}`,
+  sk: `${appEnvironmentFindingsPrefix(app, environment)}${vulnerability}`,
   gsi1pk: vulnerabilityFindingsPartition(vulnerability),
-  gsi1sk: `ORG#${org}#${app}#${environment}#${packageName}`,
+  gsi1sk: `ORG#${org}#${app}#${environment}`,
 });
+
+/**
+ * A finding as it reads now. Findings stored before one finding stood for a whole vulnerability were
+ * one per package (`…#<vulnerability>#<package>`) and lack the fields added since; the next evaluation
+ * of their app-environment replaces them.
+ */
+export function currentFinding(item: FindingItem): FindingItem {
+  return {
+    ...item,
+    packages: item.packages ?? [item.package],
+    basis: item.basis ?? 'application',
+    vulnerable_code: item.vulnerable_code ?? { modules: [], functions: [], files: [], conditions: [] },
+    upgrades: item.upgrades ?? [{ package: item.package, to: item.fixed_in, otp_release: null }],
+    instances: item.instances.map((instance) => ({
+      ...instance,
+      package: instance.package ?? item.package,
+      started: instance.started ?? true,
+      basis: instance.basis ?? 'application',
+      fixed_in: instance.fixed_in ?? null,
+    })),
+  };
+}
 
 export const auditKey = (org: string, at: string, id: string): TableKey => ({
   pk: `ORG#${org}`,

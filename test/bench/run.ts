@@ -385,8 +385,8 @@ for (const size of fleetSizes) {
 log('advisory import and re-match');
 const advisoryDirectory = new URL('../../../shared/advisories/', import.meta.url).pathname;
 const { readAdvisorySource } = await import('../../functions/lib/advisory-sources.ts');
-const { importAdvisories } = await import('../../functions/stores/advisory-import.ts');
-const { rematchVulnerability } = await import('../../functions/stores/rematch-store.ts');
+const { importAdvisories } = await import('../../functions/use-cases/import-advisories.ts');
+const { rematchVulnerability } = await import('../../functions/use-cases/rematch-vulnerability.ts');
 const { ms: importMs } = await timed(async () =>
   importAdvisories(await readAdvisorySource(advisoryDirectory)),
 );

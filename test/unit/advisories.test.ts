@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { affects, candidateRanges, upgradeTo } from '../../shared/advisories/affected.ts';
+import { affects, candidateRanges, sameRanges, upgradeTo } from '../../shared/advisories/affected.ts';
 import { mergeInto, mergeVulnerabilities } from '../../shared/advisories/merge.ts';
 import { AdvisoryFormatError, parseAdvisory } from '../../shared/advisories/parse.ts';
 import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
@@ -48,6 +48,8 @@ const hex = (overrides: Partial<AffectedPackage>): AffectedPackage => ({
   versions: [],
   fixed: [],
   functions: [],
+  modules: [],
+  files: [],
   ...overrides,
 });
 
@@ -104,6 +106,88 @@ describe('matching versions against affected ranges', () => {
     expect(candidateRanges(affected)).toEqual(['>= 1.3.0, < 1.3.2', '= 0.9.0']);
     expect(candidateRanges(hex({ versions: ['weird'] }))).toBeNull();
     expect(candidateRanges(hex({ ranges: [{ type: 'events', events: [{ introduced: '0' }] }] }))).toBeNull();
+  });
+});
+
+describe('ranges that admit the same versions', () => {
+  it('reads a GitHub range and OSV events alike, and tells open ends from closed ones', () => {
+    const events = hex({
+      ranges: [{ type: 'events', events: [{ introduced: '0.1.0' }, { fixed: '2.16.1' }] }],
+    });
+    expect(sameRanges(events, hex({ ranges: [{ type: 'requirement', range: '>= 0.1.0, < 2.16.1' }] }))).toBe(
+      true,
+    );
+    expect(sameRanges(events, hex({ ranges: [{ type: 'requirement', range: '>= 0.1.0, <= 2.16.1' }] }))).toBe(
+      false,
+    );
+    expect(sameRanges(events, hex({ ranges: [{ type: 'requirement', range: '> 0.1.0, < 2.16.1' }] }))).toBe(
+      false,
+    );
+    const open = hex({
+      ranges: [{ type: 'events', events: [{ introduced: '0' }, { last_affected: '1.0.0' }] }],
+    });
+    expect(sameRanges(open, hex({ ranges: [{ type: 'requirement', range: '<= 1.0.0' }] }))).toBe(true);
+    // Unreadable or empty ranges agree with nothing, not even each other.
+    const unreadable = hex({ ranges: [{ type: 'requirement', range: '!= 1.0.0' }] });
+    expect(sameRanges(unreadable, unreadable)).toBe(false);
+    expect(sameRanges(hex({}), hex({}))).toBe(false);
+    expect(sameRanges(events, { ...events, package: 'other' })).toBe(false);
+  });
+});
+
+describe('merging records that name no other id', () => {
+  const record = (id: string, name: string, title: string, range: string, aliases: string[] = []) =>
+    ({
+      id,
+      aliases,
+      summary: title,
+      severity: 'high',
+      score: null,
+      vector: null,
+      published: null,
+      modified: null,
+      references: [],
+      conditions: [],
+      affected: [hex({ package: name, ranges: [{ type: 'requirement', range }] })],
+      sources: [id],
+      merges: [],
+    }) satisfies Vulnerability;
+
+  it('merges a record of one package with the same ranges and title, and says why', () => {
+    const [merged, ...rest] = mergeVulnerabilities([
+      record('GHSA-aaaa-bbbb-cccc', 'widget', 'widget: Crash in Widget.parse/1', '< 2.0.0'),
+      record('CVE-2099-0001', 'widget', 'Crash in  widget.parse/1 ', '< 2.0.0'),
+    ]);
+    expect(rest).toEqual([]);
+    expect(merged).toMatchObject({
+      id: 'CVE-2099-0001',
+      aliases: ['GHSA-aaaa-bbbb-cccc'],
+      merges: [
+        {
+          records: ['CVE-2099-0001', 'GHSA-aaaa-bbbb-cccc'],
+          by: 'content',
+          reason:
+            'GHSA-aaaa-bbbb-cccc names no other id; same package widget, identical affected ranges and title',
+        },
+      ],
+    });
+  });
+
+  it('never merges across packages, across ranges, or so that one flaw would carry two CVE ids', () => {
+    const ghsa = record('GHSA-aaaa-bbbb-cccc', 'widget', 'Crash in Widget.parse/1', '< 2.0.0');
+    const apart = (other: Vulnerability, ...more: Vulnerability[]) =>
+      expect(mergeVulnerabilities([ghsa, other, ...more])).toHaveLength(2 + more.length);
+    apart(record('CVE-2099-0001', 'gadget', 'Crash in Widget.parse/1', '< 2.0.0'));
+    apart(record('CVE-2099-0001', 'widget', 'Crash in Widget.parse/1', '< 2.0.1'));
+    apart(record('CVE-2099-0001', 'widget', 'Hang in Widget.parse/1', '< 2.0.0'));
+    // Two CNA records are two flaws by definition, however alike; the GHSA record, matching both, joins neither.
+    expect(
+      mergeVulnerabilities([
+        ghsa,
+        record('CVE-2099-0001', 'widget', 'Crash in Widget.parse/1', '< 2.0.0'),
+        record('CVE-2099-0002', 'widget', 'Crash in Widget.parse/1', '< 2.0.0'),
+      ]).map((v) => v.id),
+    ).toEqual(['CVE-2099-0001', 'CVE-2099-0002', 'GHSA-aaaa-bbbb-cccc']);
   });
 });
 
@@ -340,6 +424,44 @@ describe.skipIf(!haveAdvisories)('real advisories from ../shared/advisories', ()
         expect(inCandidates(version), version).toBe(true);
       }
     }
+  });
+
+  it("merges mix_audit's copy of an EEF flaw by its package, ranges and title (GHSA-84f2-rp86-235p is CVE-2026-43970, GHSA-jfc2-q6qh-g5x8 is CVE-2026-8466)", () => {
+    const bomb = byId('CVE-2026-43970');
+    expect(bomb.aliases).toEqual(['EEF-CVE-2026-43970', 'GHSA-84f2-rp86-235p']);
+    expect(bomb.merges).toContainEqual({
+      records: ['CVE-2026-43970', 'GHSA-84f2-rp86-235p'],
+      by: 'content',
+      reason:
+        'GHSA-84f2-rp86-235p names no other id; same package cowlib, identical affected ranges and title',
+    });
+    expect(bomb.merges).toContainEqual({
+      records: ['CVE-2026-43970', 'EEF-CVE-2026-43970'],
+      by: 'id',
+      reason: 'both name CVE-2026-43970',
+    });
+    expect(byId('CVE-2026-8466').aliases).toContain('GHSA-jfc2-q6qh-g5x8');
+    // Same title, but GitHub's record says 2.16.1 is the last affected and the CNA's that nothing fixes it.
+    expect(byId('CVE-2026-43969').aliases).not.toContain('GHSA-g2wm-735q-3f56');
+    expect(merged.filter((v) => v.merges.some((merge) => merge.by === 'content'))).toHaveLength(2);
+  });
+
+  it('reads the vulnerable code and the conditions of exposure (eef-cve-records/CVE-2025-48038.json, CVE-2026-47074.json)', () => {
+    const sftp = readAdvisory('eef-cve-records/CVE-2025-48038.json');
+    expect(packageOf(sftp, 'ssh')).toMatchObject({
+      modules: ['ssh_sftp'],
+      files: ['lib/ssh/src/ssh_sftpd.erl'],
+    });
+    expect(sftp.conditions).toEqual([
+      'The SFTP subsystem must be enabled on the SSH server and the SSH port must be reachable by the attacker. SFTP is enabled by default unless explicitly disabled by setting {subsystems, []} in the SSH daemon configuration.',
+    ]);
+    // The EEF's OSV record words it in Markdown, with escapes.
+    expect(readAdvisory('osv-otp/EEF-CVE-2025-48038.json').conditions[0]).toContain('{subsystems, []}');
+    const sns = readAdvisory('eef-cve-records/CVE-2026-47074.json');
+    expect(packageOf(sns, 'ex_aws_sns')).toMatchObject({
+      functions: ['ExAws.SNS.PublicKeyCache.get/1', 'ExAws.SNS.verify_message/1'],
+      modules: ['ExAws.SNS', 'ExAws.SNS.PublicKeyCache'],
+    });
   });
 
   it.skipIf(!existsSync(new URL('../scans/mix_audit/insecure-phoenix.json', advisories)))(

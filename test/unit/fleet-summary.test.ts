@@ -9,23 +9,34 @@ const now = new Date('2026-11-30T08:00:00Z');
 
 function finding(
   vulnerability: string,
-  name: string,
+  packages: string[],
   severity: FindingItem['severity'],
   status: FindingItem['status'],
   suppressedUntil?: string,
 ): FindingItem {
   return {
-    ...findingKeys('acme', 'billing', 'prod', vulnerability, name),
+    ...findingKeys('acme', 'billing', 'prod', vulnerability),
     app: 'billing',
     environment: 'prod',
     vulnerability,
     aliases: [],
     summary: '',
     severity,
-    package: name,
+    package: packages[0]!,
+    packages,
     ecosystem: 'hex',
-    instances: [{ instance: 'w1', version: '1.0.0' }],
+    basis: 'application',
+    vulnerable_code: { modules: [], functions: [], files: [], conditions: [] },
+    instances: packages.map((name) => ({
+      instance: 'w1',
+      package: name,
+      version: '1.0.0',
+      started: true,
+      basis: 'application' as const,
+      fixed_in: null,
+    })),
     fixed_in: null,
+    upgrades: packages.map((name) => ({ package: name, to: null, otp_release: null })),
     status,
     opened_at: '2026-11-01T00:00:00Z',
     evaluated_at: '2026-11-01T00:00:00Z',
@@ -81,11 +92,10 @@ const items = {
     },
   ],
   findings: [
-    finding('CVE-1', 'plug', 'high', 'open'),
-    finding('CVE-1', 'plug_crypto', 'high', 'open'),
-    finding('CVE-2', 'ssl', 'critical', 'fixed'),
-    finding('CVE-3', 'ssh', 'critical', 'open', '2026-12-30T00:00:00Z'),
-    finding('CVE-4', 'phoenix', 'medium', 'open', '2026-11-01T00:00:00Z'),
+    finding('CVE-1', ['plug', 'plug_crypto'], 'high', 'open'),
+    finding('CVE-2', ['ssl'], 'critical', 'fixed'),
+    finding('CVE-3', ['ssh'], 'critical', 'open', '2026-12-30T00:00:00Z'),
+    finding('CVE-4', ['phoenix'], 'medium', 'open', '2026-11-01T00:00:00Z'),
   ],
   latestScans: [
     {
@@ -113,7 +123,7 @@ describe('summarizeFleet', () => {
   });
 
   it('counts open runtime vulnerabilities once each, leaving out fixed ones and active suppressions', () => {
-    // CVE-1 twice (two packages) counts once; CVE-2 is fixed; CVE-3 is suppressed; CVE-4's suppression expired.
+    // CVE-1 (two packages) counts once; CVE-2 is fixed; CVE-3 is suppressed; CVE-4's suppression expired.
     expect(billing!.vulnerabilities.runtime).toEqual({ critical: 0, high: 1, medium: 1, low: 0 });
   });
 

@@ -1,15 +1,17 @@
 import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
 import { AdvisoryFormatError, parseAdvisory } from '../../shared/advisories/parse.ts';
-import type { Vulnerability } from '../../shared/advisories/vulnerability.ts';
+import type { MergeReason, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import { queues } from '../../shared/resources.ts';
 import type { AdvisoryFile } from '../lib/advisory-sources.ts';
 import { enqueue } from '../lib/queue.ts';
-import { saveVulnerabilities } from './advisory-store.ts';
+import { saveVulnerabilities } from '../stores/advisory-store.ts';
 
 export interface ImportResult {
   files: number;
   vulnerabilities: number;
   changed: string[];
+  /** Why the records of each new or changed vulnerability were taken for one flaw. */
+  merged: (MergeReason & { vulnerability: string })[];
   errors: { file: string; reason: string }[];
   /** The newest `modified` among the records read, for the next incremental sync. */
   newestModified: string | null;
@@ -41,11 +43,12 @@ export async function importAdvisories(files: AdvisoryFile[], since?: string): P
   const queueUrl = process.env[queues.advisories.urlEnv];
   if (changed.length > 0 && !queueUrl)
     throw new Error(`environment variable ${queues.advisories.urlEnv} is not set`);
-  for (const id of changed) await enqueue(queueUrl!, id, { vulnerability: id });
+  for (const { id } of changed) await enqueue(queueUrl!, id, { vulnerability: id });
   return {
     files: files.length,
     vulnerabilities: mergeVulnerabilities(recent).length,
-    changed,
+    changed: changed.map(({ id }) => id),
+    merged: changed.flatMap(({ id, merges }) => merges.map((merge) => ({ vulnerability: id, ...merge }))),
     errors,
     newestModified,
   };
