@@ -1,4 +1,4 @@
-import { instanceExposure, type LoadedApplication } from './advisories/exposure.ts';
+import { instanceExposure, type LoadedApplication, reportsApplications } from './advisories/exposure.ts';
 import type { AffectedPackage, Severity } from './advisories/vulnerability.ts';
 import type { Classification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
@@ -91,12 +91,18 @@ export function computeFindings(
     loaded.set(dependency.name, dependency);
     instances.set(dependency.instance, loaded);
   }
+  const described = new Map(
+    [...instances].map(([instance, loaded]) => [
+      instance,
+      { loaded, describesApplications: reportsApplications(loaded) },
+    ]),
+  );
   const findings: ComputedFinding[] = [];
   for (const [id, { advisory, entries }] of byVulnerability(advisories)) {
     const exposed: FindingInstance[] = [];
     const matched = new Set<AffectedPackage>();
-    for (const [instance, loaded] of instances) {
-      for (const exposure of instanceExposure(entries, advisory.packages, loaded)) {
+    for (const [instance, applications] of described) {
+      for (const exposure of instanceExposure(entries, advisory.packages, applications)) {
         matched.add(exposure.entry);
         exposed.push({
           instance,

@@ -60,14 +60,14 @@ export function reportsApplications(loaded: Map<string, LoadedApplication>): boo
  *
  * @param entries the vulnerability's advisory entries for the packages this app-environment loads
  * @param packages every package the vulnerability affects, loaded or not
- * @param loaded the instance's applications by name
+ * @param instance the instance's applications by name, and whether they include its OTP applications
  */
 export function instanceExposure(
   entries: Map<string, AffectedPackage>,
   packages: string[],
-  loaded: Map<string, LoadedApplication>,
-  describesApplications = reportsApplications(loaded),
+  instance: { loaded: Map<string, LoadedApplication>; describesApplications: boolean },
 ): PackageExposure[] {
+  const { loaded, describesApplications } = instance;
   const release = entries.get(otpRelease);
   const otp = loaded.get(otpRelease);
   const releaseAffected = release !== undefined && otp !== undefined && affects(release, otp.version);

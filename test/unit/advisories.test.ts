@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { affects, candidateRanges, sameRanges, upgradeTo } from '../../shared/advisories/affected.ts';
 import { mergeInto, mergeVulnerabilities } from '../../shared/advisories/merge.ts';
@@ -6,26 +6,12 @@ import { AdvisoryFormatError, parseAdvisory } from '../../shared/advisories/pars
 import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import { parseRange } from '../../shared/versions/requirement.ts';
 import { VersionMatcher } from '../../shared/versions/version-matcher.ts';
-
-const advisories = new URL('../../../shared/advisories/', import.meta.url);
-const haveAdvisories = existsSync(advisories);
-
-const readAdvisory = (path: string) => parseAdvisory(path, readFileSync(new URL(path, advisories), 'utf8'));
-
-/** Every advisory file of the four directories, by its path under advisories/. */
-function advisoryFiles(): string[] {
-  const list = (directory: string) => readdirSync(new URL(directory, advisories));
-  return [
-    ...['osv-hex/', 'osv-otp/', 'eef-cve-records/'].flatMap((directory) =>
-      list(directory)
-        .filter((name) => name.endsWith('.json'))
-        .map((name) => `${directory}${name}`),
-    ),
-    ...list('mix-audit-yaml/packages/').flatMap((name) =>
-      list(`mix-audit-yaml/packages/${name}/`).map((file) => `mix-audit-yaml/packages/${name}/${file}`),
-    ),
-  ];
-}
+import {
+  advisoryFiles,
+  haveSharedAdvisories,
+  readAdvisory,
+  sharedAdvisories,
+} from '../support/shared-advisories.ts';
 
 const packageOf = (vulnerability: Vulnerability, name: string): AffectedPackage => {
   const found = vulnerability.affected.find((affected) => affected.package === name);
@@ -219,8 +205,8 @@ describe('unreadable advisories', () => {
   });
 });
 
-describe.skipIf(!haveAdvisories)('real advisories from ../shared/advisories', () => {
-  const files = haveAdvisories ? advisoryFiles() : [];
+describe.skipIf(!haveSharedAdvisories)('real advisories from ../shared/advisories', () => {
+  const files = haveSharedAdvisories ? advisoryFiles() : [];
   const records = files.map(readAdvisory);
   const merged = mergeVulnerabilities(records);
   const byId = (id: string) => merged.find((vulnerability) => vulnerability.id === id)!;
@@ -342,8 +328,8 @@ describe.skipIf(!haveAdvisories)('real advisories from ../shared/advisories', ()
 
   it('computes the same base score as the CNA for every CVE record', () => {
     for (const file of files.filter((name) => name.startsWith('eef-cve-records/'))) {
-      const given = JSON.parse(readFileSync(new URL(file, advisories), 'utf8')).containers.cna.metrics[0]
-        .cvssV4_0;
+      const given = JSON.parse(readFileSync(new URL(file, sharedAdvisories), 'utf8')).containers.cna
+        .metrics[0].cvssV4_0;
       expect(readAdvisory(file).score, file).toBe(given.baseScore);
     }
   });
@@ -464,11 +450,11 @@ describe.skipIf(!haveAdvisories)('real advisories from ../shared/advisories', ()
     });
   });
 
-  it.skipIf(!existsSync(new URL('../scans/mix_audit/insecure-phoenix.json', advisories)))(
+  it.skipIf(!existsSync(new URL('../scans/mix_audit/insecure-phoenix.json', sharedAdvisories)))(
     'flags every dependency mix_audit reported (../scans/mix_audit/insecure-phoenix.json)',
     () => {
       const report = JSON.parse(
-        readFileSync(new URL('../scans/mix_audit/insecure-phoenix.json', advisories), 'utf8'),
+        readFileSync(new URL('../scans/mix_audit/insecure-phoenix.json', sharedAdvisories), 'utf8'),
       ) as {
         vulnerabilities: { advisory: { id: string }; dependency: { package: string; version: string } }[];
       };
