@@ -39,7 +39,12 @@ export const handler = async (): Promise<{ sources: number; changed: number }> =
       );
     }
     changed += result.changed.length;
-    logger.info('advisories synced', { source, files: result.files, changed: result.changed.length });
+    logger.info('advisories synced', {
+      source,
+      files: result.files,
+      changed: result.changed.length,
+      merged_by_content: result.merged.filter((merge) => merge.by === 'content'),
+    });
   }
   return { sources: sources.length, changed };
 };

@@ -1,17 +1,20 @@
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../infra/local/local-stack.ts';
 import { eventually } from '../support/local-services.ts';
+import { sharedAdvisories } from '../support/shared-advisories.ts';
 import { nodeArguments, root, startStackProcess } from '../support/stack-process.ts';
 
 /**
  * The README's promise, end to end: `npm start` brings Muster up on local servers, the CLI creates
  * keys, a heartbeat goes in through the local gateway, and a lookup finds it, for its organization
- * only; a second start on the same data directory finds the same data.
+ * only; advisories imported from the CLI reach the demo fleet's findings through the queue; a second
+ * start on the same data directory finds the same data.
  */
 
 const dataDir = mkdtempSync(join(tmpdir(), 'muster-e2e-'));
@@ -111,6 +114,39 @@ describe('npm start', () => {
     });
     expect(matches[0]).toMatchObject({ app: 'billing', instances: [{ instance: 'billing@web-1' }] });
     expect(await lookup(endpoints.api, otherReadKey, 'plug', '1.16.1')).toEqual([]);
+
+    if (existsSync(sharedAdvisories)) {
+      // mix_audit's copy of the cowlib decompression bomb names no CVE; the import merges it and says so.
+      const imported = await cli(
+        'advisories',
+        'import',
+        fileURLToPath(new URL('mix-audit-yaml/packages/cowlib/', sharedAdvisories)),
+        fileURLToPath(new URL('osv-hex/EEF-CVE-2026-43970.json', sharedAdvisories)),
+        fileURLToPath(new URL('eef-cve-records/CVE-2026-43970.json', sharedAdvisories)),
+      );
+      expect(imported).toContain(
+        'CVE-2026-43970: CVE-2026-43970 + GHSA-84f2-rp86-235p (GHSA-84f2-rp86-235p names no other id; same package cowlib, identical affected ranges and title)',
+      );
+      const advisory = await fetch(`${endpoints.api}/v1/advisories/ghsa-84f2-rp86-235p`, {
+        headers: { authorization: `Bearer ${demo.keys.read}` },
+      });
+      expect(advisory.status).toBe(200);
+      expect(((await advisory.json()) as { advisory: { id: string } }).advisory.id).toBe('CVE-2026-43970');
+      // The demo's billing app runs cowlib 2.13.0: one finding of the flaw, matched through the queue.
+      const bombs = await eventually(async () => {
+        const detail = (await (
+          await fetch(`${endpoints.api}/v1/apps/billing/prod`, {
+            headers: { authorization: `Bearer ${demo.keys.read}` },
+          })
+        ).json()) as { findings: { id: string; aliases: string[] }[] };
+        const found = detail.findings.filter((finding) =>
+          [finding.id, ...finding.aliases].includes('GHSA-84f2-rp86-235p'),
+        );
+        expect(found).not.toEqual([]);
+        return found;
+      });
+      expect(bombs.map((finding) => finding.id)).toEqual(['CVE-2026-43970']);
+    }
     expect(await stop()).toBe(0);
 
     const again = await start();
