@@ -585,7 +585,7 @@ ${Object.entries(rematches)
   .map(([id, r]) => row([id, r.appEnvironments, r.rru, r.wru]))
   .join('\n')}
 
-Each evaluation reads the app-environment's dependency items (consistent reads) and writes only the findings that changed; the write units above are mostly new findings of the advisory (each also written to \`gsi1\`, not counted by dynalite).
+Each evaluation reads the app-environment's dependency items and its findings (consistent reads) and writes only the findings that changed; the write units above are mostly new findings of the advisory (each also written to \`gsi1\`, not counted by dynalite). A finding holds the vulnerable code and the conditions of exposure besides its instances (about 1.3 KB for two instances), so reading an app-environment's findings costs more than when findings were one small item per package, and the organization-wide reads (the weekly summary's) include them.
 
 ## Throughput
 
