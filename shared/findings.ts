@@ -1,4 +1,10 @@
-import { instanceExposure, type LoadedApplication, reportsApplications } from './advisories/exposure.ts';
+import {
+  instanceExposure,
+  type LoadedApplication,
+  otpRelease,
+  type PackageExposure,
+  reportsApplications,
+} from './advisories/exposure.ts';
 import type { AffectedPackage, Severity } from './advisories/vulnerability.ts';
 import type { Classification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
@@ -101,8 +107,23 @@ export function computeFindings(
   for (const [id, { advisory, entries }] of byVulnerability(advisories)) {
     const exposed: FindingInstance[] = [];
     const matched = new Set<AffectedPackage>();
+    // The instances of an app-environment mostly run the same versions: each distinct set is matched once.
+    const exposureOf = new Map<string, PackageExposure[]>();
+    const relevant = [...new Set([...entries.keys(), otpRelease])];
     for (const [instance, applications] of described) {
-      for (const exposure of instanceExposure(entries, advisory.packages, applications)) {
+      const signature = [
+        applications.describesApplications,
+        ...relevant.map((name) => {
+          const application = applications.loaded.get(name);
+          return application ? `${application.version} ${application.ecosystem} ${application.started}` : '';
+        }),
+      ].join('|');
+      let exposures = exposureOf.get(signature);
+      if (!exposures) {
+        exposures = instanceExposure(entries, advisory.packages, applications);
+        exposureOf.set(signature, exposures);
+      }
+      for (const exposure of exposures) {
         matched.add(exposure.entry);
         exposed.push({
           instance,

@@ -127,6 +127,13 @@ describe.skipIf(!haveSharedAdvisories)(
       // The release is still 26.2.5.8, which the release entry flags; the ssh it runs is patched.
       const patched = findingsOf(instance('web-1', { ...phoenixOnOtp26, ssh: '5.1.4.12' }));
       expect(finding(patched, 'CVE-2025-48038')).toBeUndefined();
+      // Mid-deploy: only the instance still on the old ssh is exposed, whatever order they come in.
+      const mixed = findingsOf(
+        instance('web-2', { ...phoenixOnOtp26, ssh: '5.1.4.12' }),
+        instance('web-1', { ...phoenixOnOtp26, ssh: '5.1.4.11' }),
+        instance('web-3', { ...phoenixOnOtp26, ssh: '5.1.4.12' }),
+      );
+      expect(finding(mixed, 'CVE-2025-48038')?.instances.map((row) => row.instance)).toEqual(['web-1']);
     });
 
     it('falls back to the release for an instance that reports no application versions, and says so', () => {
