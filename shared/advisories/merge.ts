@@ -172,6 +172,34 @@ export function titleKey(summary: string, packageName: string): string {
 const namesNoOtherId = (record: Vulnerability) =>
   record.aliases.length === 0 && record.id === recordId(record);
 
+/**
+ * Pairs of records (by index) that agree in content, the first naming no other id: one package, the
+ * same one, identical ranges and title. A CVE record names no other id either, because it is the CNA's
+ * own; the other record of a pair is then the reason to look at content.
+ */
+function contentMatches(records: Vulnerability[]): { alone: number; other: number }[] {
+  const byContent = new Map<string, number[]>();
+  records.forEach((record, index) => {
+    if (record.affected.length !== 1) return;
+    const name = record.affected[0]!.package;
+    const key = `${name}\u0000${titleKey(record.summary, name)}`;
+    byContent.set(key, [...(byContent.get(key) ?? []), index]);
+  });
+  const matches: { alone: number; other: number }[] = [];
+  for (const indexes of byContent.values()) {
+    for (const [position, a] of indexes.entries()) {
+      for (const b of indexes.slice(position + 1)) {
+        if (!sameRanges(records[a]!.affected[0]!, records[b]!.affected[0]!)) continue;
+        const alone = [a, b]
+          .filter((index) => namesNoOtherId(records[index]!))
+          .sort((x, y) => Number(isCve(records[x]!.id)) - Number(isCve(records[y]!.id)))[0];
+        if (alone !== undefined) matches.push({ alone, other: alone === a ? b : a });
+      }
+    }
+  }
+  return matches;
+}
+
 /** One vulnerability per flaw, ordered by id; the result does not depend on the order of `records`. */
 export function mergeVulnerabilities(records: Vulnerability[]): Vulnerability[] {
   const ordered = [...records].sort((a, b) => recordId(a).localeCompare(recordId(b)));
@@ -199,29 +227,8 @@ export function mergeVulnerabilities(records: Vulnerability[]): Vulnerability[] 
     }
   });
 
-  const byContent = new Map<string, number[]>();
-  ordered.forEach((record, index) => {
-    if (record.affected.length !== 1) return;
-    const name = record.affected[0]!.package;
-    const key = `${name}\u0000${titleKey(record.summary, name)}`;
-    byContent.set(key, [...(byContent.get(key) ?? []), index]);
-  });
   // A record that names no other id joins the one flaw whose records agree with it, never one of two.
-  const matches: { alone: number; other: number }[] = [];
-  for (const indexes of byContent.values()) {
-    for (const [position, a] of indexes.entries()) {
-      for (const b of indexes.slice(position + 1)) {
-        const [first, second] = [ordered[a]!, ordered[b]!];
-        if (!sameRanges(first.affected[0]!, second.affected[0]!)) continue;
-        // The record that names no other id is the reason to look at content; a CVE record names none
-        // either, but that is because it is the CNA's own.
-        const alone = [a, b]
-          .filter((index) => namesNoOtherId(ordered[index]!))
-          .sort((x, y) => Number(isCve(ordered[x]!.id)) - Number(isCve(ordered[y]!.id)))[0];
-        if (alone !== undefined) matches.push({ alone, other: alone === a ? b : a });
-      }
-    }
-  }
+  const matches = contentMatches(ordered);
   const flawsMatched = (alone: number) =>
     new Set(matches.filter((match) => match.alone === alone).map((match) => root(match.other))).size;
   for (const { alone, other } of matches.filter((match) => flawsMatched(match.alone) === 1)) {
