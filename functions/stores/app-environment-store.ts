@@ -27,12 +27,11 @@ const tableName = config.TABLE_NAME;
 const notFound = (app: string, environment: string) =>
   new NotFoundError(`no app-environment ${app}/${environment} in this organization`);
 
-const beginsWith = <T>(pk: string, prefix: string, consistent = false) =>
+const beginsWith = <T>(pk: string, prefix: string) =>
   queryAll<T>({
     TableName: tableName,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-    ...(consistent ? { ConsistentRead: true } : {}),
   });
 
 export async function readAppEnvironment(
@@ -52,16 +51,12 @@ export async function readAppEnvironment(
 }
 
 /** The heads of an app-environment's instances: one Query on the organization's partition. */
-export const readInstances = (org: string, app: string, environment: string, consistent = false) =>
-  beginsWith<InstanceItem>(
-    organizationKey(org).pk,
-    `${instanceSortKeyPrefix}${app}#${environment}#`,
-    consistent,
-  );
+export const readInstances = (org: string, app: string, environment: string) =>
+  beginsWith<InstanceItem>(organizationKey(org).pk, `${instanceSortKeyPrefix}${app}#${environment}#`);
 
 /** Every dependency item of every instance of an app-environment: one Query on its partition. */
-export const readDependencies = (org: string, app: string, environment: string, consistent = false) =>
-  beginsWith<DependencyItem>(appEnvironmentPartition(org, app, environment), 'DEP#', consistent);
+export const readDependencies = (org: string, app: string, environment: string) =>
+  beginsWith<DependencyItem>(appEnvironmentPartition(org, app, environment), 'DEP#');
 
 /** An app-environment with its instances, every instance's dependencies and the app's latest scans. */
 export async function readAppEnvironmentItems(

@@ -18,23 +18,27 @@ import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
 
-const findingsWithPrefix = async (org: string, prefix: string): Promise<FindingItem[]> =>
+const findingsWithPrefix = async (org: string, prefix: string, consistent: boolean): Promise<FindingItem[]> =>
   (
     await queryAll<FindingItem>({
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': organizationKey(org).pk, ':prefix': prefix },
-      ConsistentRead: true,
+      ...(consistent ? { ConsistentRead: true } : {}),
     })
   ).map(currentFinding);
 
-/** Every finding of an app-environment, open and fixed: one Query on the organization's partition. */
+/**
+ * Every finding of an app-environment, open and fixed: one Query on the organization's partition.
+ * An evaluation reads them consistently, since it rewrites them; a view need not pay for that.
+ */
 export function readAppEnvironmentFindings(
   org: string,
   app: string,
   environment: string,
+  consistent = false,
 ): Promise<FindingItem[]> {
-  return findingsWithPrefix(org, appEnvironmentFindingsPrefix(app, environment));
+  return findingsWithPrefix(org, appEnvironmentFindingsPrefix(app, environment), consistent);
 }
 
 /** Writes an evaluation's findings and removes those it replaced under another key. */
@@ -82,7 +86,7 @@ export async function setSuppression(
 ): Promise<boolean> {
   // A finding stored one per package before is found too; the prefix alone would also match longer ids.
   const findings = (
-    await findingsWithPrefix(org, `${appEnvironmentFindingsPrefix(app, environment)}${vulnerability}`)
+    await findingsWithPrefix(org, `${appEnvironmentFindingsPrefix(app, environment)}${vulnerability}`, true)
   ).filter((finding) => finding.vulnerability === vulnerability);
   if (findings.length === 0) return false;
   const at = new Date().toISOString();

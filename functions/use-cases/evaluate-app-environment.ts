@@ -79,7 +79,7 @@ export async function evaluateAppEnvironment(
       readAppEnvironment(org, app, environment, true),
       readInstances(org, app, environment),
       readDependencies(org, app, environment),
-      readAppEnvironmentFindings(org, app, environment),
+      readAppEnvironmentFindings(org, app, environment, true),
     ]);
     const now = new Date();
     // An instance whose first inventory is being written has only a lease on its head so far.
