@@ -6,7 +6,9 @@ defmodule Muster do
   Added to an app's dependencies, it starts with the app (`Muster.Application`) and, when it has
   an API key, sends a heartbeat a few seconds after boot and then every hour: every loaded
   application with its version, the Elixir, OTP and ERTS versions, the release, the host and the
-  app's classification. See the README for installation and `Muster.Config` for the settings.
+  app's classification. When the app stops gracefully, a last heartbeat tells Muster that this
+  instance is gone (see `Muster.Scheduler`). See the README for installation and `Muster.Config`
+  for the settings.
 
   The agent is built as four concerns: `Muster.Collector` builds the heartbeat, `Muster.Encoder`
   turns it into JSON, `Muster.Transport` sends it and `Muster.Scheduler` decides when.
@@ -14,11 +16,13 @@ defmodule Muster do
 
   @doc """
   Collects, encodes and sends one heartbeat now, and returns the outcome of the request; see
-  `Muster.Transport.post/2`.
+  `Muster.Transport.post/2`. With `stopping: true` it is the instance's last heartbeat, after which
+  Muster counts it as stopped; see `Muster.Collector.collect/2`.
   """
-  @spec report(Muster.Config.t()) :: {:ok, pos_integer} | {:error, Muster.Transport.reason()}
-  def report(%Muster.Config{} = config) do
-    body = config |> Muster.Collector.collect() |> Muster.Encoder.encode!()
+  @spec report(Muster.Config.t(), [{:stopping, boolean}]) ::
+          {:ok, pos_integer} | {:error, Muster.Transport.reason()}
+  def report(%Muster.Config{} = config, options \\ []) do
+    body = config |> Muster.Collector.collect(options) |> Muster.Encoder.encode!()
     Muster.Transport.post(config, body)
   end
 end

@@ -14,6 +14,12 @@ defmodule Muster.Collector do
   The OTP release comes from `OTP_VERSION` under `:code.root_dir()/releases/<major>/`, as an OTP
   installation has it. A Mix release has no such file unless `Muster.Release` copies it in; without
   it the OTP release is left out rather than guessed from the major version.
+
+  The last heartbeat of an instance that shuts down says `"stopping": true` and lists no started
+  applications: only the application controller knows them, and while applications stop it is
+  busy stopping them, so asking it would block the goodbye (Muster keeps the inventory it already
+  has for a known instance that stops). Nothing else in the heartbeat comes from the controller:
+  loaded applications, their versions and environments are read from its table directly.
   """
 
   alias Muster.Config
@@ -22,9 +28,14 @@ defmodule Muster.Collector do
   @max_urls 50
   @instance_key {__MODULE__, :instance_suffix}
 
-  @doc "The heartbeat for `config`, as a map ready to encode."
-  @spec collect(Config.t()) :: map
-  def collect(%Config{} = config) do
+  @doc """
+  The heartbeat for `config`, as a map ready to encode. With `stopping: true` it is the instance's
+  last: it carries `"stopping" => true` and no `started_apps`, and never calls the application
+  controller.
+  """
+  @spec collect(Config.t(), [{:stopping, boolean}]) :: map
+  def collect(%Config{} = config, options \\ []) do
+    stopping = Keyword.get(options, :stopping, false)
     loaded = Application.loaded_applications()
     urls = config.urls || Muster.Phoenix.urls(loaded)
     host = hostname()
@@ -38,12 +49,13 @@ defmodule Muster.Collector do
       "runtime" => runtime(),
       "tags" => %{"node" => node() |> Atom.to_string() |> printable(256)}
     }
-    |> put("started_apps", started_apps())
+    |> put("started_apps", unless(stopping, do: started_apps()))
     |> put("release", release())
     |> put("host", host)
     |> put("urls", if(urls == [], do: nil, else: Enum.take(urls, @max_urls)))
     |> put("internet_facing", internet_facing(config.internet_facing, urls))
     |> put("handles_pii", config.handles_pii)
+    |> put("stopping", if(stopping, do: true))
   end
 
   @doc """

@@ -8,24 +8,41 @@ defmodule Muster.Scheduler do
 
   The log stays quiet: a warning when reports start failing or fail differently, then only debug
   lines until they succeed again, which is logged once.
+
+  When the scheduler is stopped gracefully (the `:muster` application stopping, as it does when a
+  release gets SIGTERM, or `Application.stop(:muster)`), it sends a last heartbeat with
+  `"stopping": true`, so that Muster counts the instance as stopped at once instead of three missed
+  heartbeats later. It only does so once it has tried to report: before that, Muster may not know
+  the instance at all, and a goodbye would only record an instance that never ran for Muster (as
+  when `mix muster.report` stops the background reports right after boot). A report still under
+  way is let finish first, since the HTTP clients of two reports cannot run at once (see
+  `Muster.Transport`). Both take 2 s at most in total, after which the goodbye's process and its
+  HTTP client are killed: shutdown never waits longer for Muster, and a failed goodbye is only
+  logged at the info level. A crash sends no goodbye: the scheduler is restarted and reports again.
   """
 
-  use GenServer
+  # The supervisor's 5 s for the scheduler to stop leave room for the 2 s goodbye.
+  use GenServer, shutdown: 5_000
 
   require Logger
 
   alias Muster.{Config, Schedule, Transport}
+
+  @goodbye_within 2_000
 
   @doc false
   def start_link(%Config{} = config), do: GenServer.start_link(__MODULE__, config, name: __MODULE__)
 
   @impl true
   def init(config) do
+    # So that the supervisor's stop runs terminate/2, which says goodbye.
+    Process.flag(:trap_exit, true)
+
     Logger.info(
       "Muster agent reporting #{config.app} (#{config.environment}) to #{config.endpoint} every #{config.interval} s"
     )
 
-    state = %{config: config, task: nil, watchdog: nil, failures: 0, last_problem: nil}
+    state = %{config: config, task: nil, watchdog: nil, failures: 0, last_problem: nil, attempted: false}
     {:ok, schedule(state, Schedule.first(config))}
   end
 
@@ -33,7 +50,7 @@ defmodule Muster.Scheduler do
   def handle_info(:report, %{task: nil, config: config} = state) do
     task = Task.Supervisor.async_nolink(Muster.TaskSupervisor, fn -> Muster.report(config) end)
     watchdog = Process.send_after(self(), {:overdue, task.ref}, overdue_after(config))
-    {:noreply, %{state | task: task, watchdog: watchdog}}
+    {:noreply, %{state | task: task, watchdog: watchdog, attempted: true}}
   end
 
   def handle_info({ref, result}, %{task: %Task{ref: ref}} = state) do
@@ -50,8 +67,63 @@ defmodule Muster.Scheduler do
     {:noreply, finished(state, {:error, {:network, :timeout}})}
   end
 
-  # Late messages of a report that already ended.
+  # Late messages of a report that already ended, and exits of linked processes, which trapping
+  # exits turns into messages; the supervisor's own exit never gets here.
   def handle_info(_message, state), do: {:noreply, state}
+
+  @impl true
+  def terminate(reason, %{attempted: true} = state) do
+    if graceful?(reason), do: say_goodbye(state)
+  end
+
+  def terminate(_reason, _state), do: :ok
+
+  defp graceful?(reason), do: reason in [:normal, :shutdown] or match?({:shutdown, _}, reason)
+
+  defp say_goodbye(state) do
+    deadline = System.monotonic_time(:millisecond) + @goodbye_within
+
+    case finish_report(state.task, deadline) do
+      :done ->
+        goodbye = Task.async(fn -> goodbye(state.config) end)
+        log_goodbye(Task.yield(goodbye, time_left(deadline)) || Task.shutdown(goodbye, :brutal_kill))
+
+      :overdue ->
+        log_goodbye(:overdue)
+    end
+  end
+
+  # A crash is a failure like another here, logged as such rather than as an error of the app's
+  # shutdown.
+  defp goodbye(config) do
+    Muster.report(config, stopping: true)
+  rescue
+    exception -> {:error, {:crashed, {exception, __STACKTRACE__}}}
+  end
+
+  defp finish_report(nil, _deadline), do: :done
+
+  defp finish_report(task, deadline) do
+    if Task.yield(task, time_left(deadline)) || Task.shutdown(task, :brutal_kill),
+      do: :done,
+      else: :overdue
+  end
+
+  defp time_left(deadline), do: max(deadline - System.monotonic_time(:millisecond), 0)
+
+  defp log_goodbye({:ok, {:ok, _status}}), do: Logger.debug("Muster agent: Muster knows this instance stops")
+
+  defp log_goodbye(outcome) do
+    why =
+      case outcome do
+        {:ok, {:error, reason}} -> Transport.describe(reason)
+        {:exit, reason} -> Transport.describe({:crashed, reason})
+        nil -> "no answer within #{div(@goodbye_within, 1000)} s"
+        :overdue -> "a report under way took the #{div(@goodbye_within, 1000)} s"
+      end
+
+    Logger.info("Muster agent: could not tell Muster that this instance stops: #{why}")
+  end
 
   defp finished(state, result) do
     Process.cancel_timer(state.watchdog)

@@ -30,8 +30,9 @@ defmodule Muster.Supervisor do
   end
 
   @doc """
-  Stops the background reports of this VM, if they run. `mix muster.report` calls it so that its
-  own report is the only one.
+  Stops the background reports of this VM, if they run, with the goodbye of a graceful stop if
+  they have reported (see `Muster.Scheduler`). `mix muster.report` calls it so that its own report
+  is the only one.
   """
   @spec stop_reporting() :: :ok
   def stop_reporting do

@@ -4,9 +4,10 @@ defmodule Muster.Transport do
 
   Each report runs its own stand-alone `:httpc` client, linked to the report and stopped after it,
   so that the agent's proxy settings never touch the app's own HTTP requests and nothing of a report
-  outlives it. HTTPS verifies the server's certificate against the operating system's CA store
-  (`:public_key.cacerts_get/0`) and its host name. Connecting and the whole request each have a
-  timeout.
+  outlives it. The clients share one profile, whose tables are named after it, so one report's
+  client must be gone before the next one's starts. HTTPS verifies the server's certificate against
+  the operating system's CA store (`:public_key.cacerts_get/0`) and its host name. Connecting and
+  the whole request each have a timeout.
 
   Memory stays bounded whatever the server does. `:httpc` reads a whole answer into memory before
   handing it over, however large, so while the agent waits it counts the bytes that have reached

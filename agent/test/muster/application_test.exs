@@ -14,6 +14,16 @@ defmodule Muster.ApplicationTest do
 
   defp started?, do: List.keymember?(Application.started_applications(), :muster, 0)
 
+  defp instance(request), do: Regex.run(~r/"instance":"([^"]+)"/, request.body, capture: :all_but_first)
+
+  defp last_request(last \\ nil) do
+    receive do
+      {:loopback, request} -> last_request(request)
+    after
+      0 -> last
+    end
+  end
+
   defp warnings(log), do: log |> String.split("\n") |> Enum.filter(&(&1 =~ "[warning]"))
 
   test "without an API key the agent is off and says nothing above debug", %{host: host} do
@@ -111,6 +121,23 @@ defmodule Muster.ApplicationTest do
 
     {microseconds, :ok} = :timer.tc(fn -> Application.stop(:muster) end)
     assert microseconds < 5_000_000
+    assert HostApp.running?(host)
+  end
+
+  test "stopping the agent tells Muster that the instance stops", %{host: host} do
+    port = Loopback.start([{:respond, 202, [], ~s({"id":"1"})}])
+    AgentEnv.restart(api_key: "k", enabled: true, endpoint: "http://127.0.0.1:#{port}", interval: 1)
+    assert_receive {:loopback, first}, 3_000
+
+    # The application controller is busy stopping :muster meanwhile: a goodbye that asked it
+    # anything would wait past its 2 s and never be sent.
+    {microseconds, :ok} = :timer.tc(fn -> Application.stop(:muster) end)
+    assert microseconds < 2_000_000
+
+    # Another report may have come in between; the goodbye is the last.
+    goodbye = last_request()
+    assert goodbye.body =~ ~s("stopping":true)
+    assert instance(goodbye) == instance(first)
     assert HostApp.running?(host)
   end
 

@@ -142,6 +142,35 @@ defmodule Muster.CollectorTest do
     assert Contract.problems(payload) == []
   end
 
+  describe "the last heartbeat of an instance that stops" do
+    test "says so, leaves out the started applications and fits the contract" do
+      payload = Collector.collect(@config, stopping: true)
+
+      assert payload["stopping"] == true
+      refute Map.has_key?(payload, "started_apps")
+      assert Contract.problems(payload) == []
+      assert payload["instance"] == Collector.collect(@config)["instance"]
+      assert payload["sent_at"] =~ ~r/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+      assert payload["deps"] == Collector.collect(@config)["deps"]
+      refute Map.has_key?(Collector.collect(@config), "stopping")
+      assert {"stopping", :invalid} in Contract.problems(%{payload | "stopping" => "yes"})
+    end
+
+    # While applications stop, the application controller answers nobody until they have.
+    test "never waits for the application controller" do
+      FakeApps.load(:phoenix, "1.7.14")
+      FakeApps.load(:muster_shop, "0.1.0", [{ShopWeb.Endpoint, url: [host: "shop.example.com"]}])
+      :sys.suspend(:application_controller)
+
+      try do
+        task = Task.async(fn -> Collector.collect(@config, stopping: true) end)
+        assert {:ok, %{"stopping" => true, "urls" => ["http://shop.example.com"]}} = Task.yield(task, 2_000)
+      after
+        :sys.resume(:application_controller)
+      end
+    end
+  end
+
   test "checks versions as the API does" do
     for good <- ~w(1.16.1 5.2.11.6 0.1.0-dev 1.0.0+build.1 v2 1_2~3 12345678901234) do
       assert Collector.version?(good), good

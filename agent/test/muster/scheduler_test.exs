@@ -4,7 +4,7 @@ defmodule Muster.SchedulerTest do
   import ExUnit.CaptureLog
 
   alias Muster.Config
-  alias Muster.Test.Loopback
+  alias Muster.Test.{Httpc, Loopback}
 
   @moduletag :capture_log
 
@@ -36,10 +36,10 @@ defmodule Muster.SchedulerTest do
     {System.monotonic_time(:millisecond), request}
   end
 
-  # Whether the scheduler counts `count` failures in a row within a few seconds.
-  defp failures_reach(scheduler, count, attempts \\ 250) do
+  # Whether the scheduler's state comes to pass `check` within a few seconds.
+  defp reaches?(scheduler, check, attempts \\ 250) do
     cond do
-      :sys.get_state(scheduler).failures >= count ->
+      check.(:sys.get_state(scheduler)) ->
         true
 
       attempts == 0 ->
@@ -47,8 +47,19 @@ defmodule Muster.SchedulerTest do
 
       true ->
         Process.sleep(20)
-        failures_reach(scheduler, count, attempts - 1)
+        reaches?(scheduler, check, attempts - 1)
     end
+  end
+
+  defp failures_reach(scheduler, count), do: reaches?(scheduler, &(&1.failures >= count))
+
+  defp report_ended(scheduler), do: reaches?(scheduler, &(&1.task == nil))
+
+  defp instance(request), do: Regex.run(~r/"instance":"([^"]+)"/, request.body, capture: :all_but_first)
+
+  defp stop_timed do
+    {microseconds, :ok} = :timer.tc(fn -> stop_supervised(Muster.Scheduler) end)
+    div(microseconds, 1000)
   end
 
   test "reports soon after start, then waits the interval" do
@@ -161,5 +172,100 @@ defmodule Muster.SchedulerTest do
 
     assert log =~ "the report crashed: ** (ArgumentError)"
     refute_received {:loopback, _}
+  end
+
+  test "the exit of a process linked to it leaves it running" do
+    port = Loopback.start([{:respond, 202, [], "{}"}])
+    scheduler = start_scheduler(port, first_delay: 60_000)
+    watch = Process.monitor(scheduler)
+
+    {linked, ref} =
+      spawn_monitor(fn ->
+        Process.link(scheduler)
+        exit(:boom)
+      end)
+
+    assert_receive {:DOWN, ^ref, :process, ^linked, :boom}
+    refute_receive {:DOWN, ^watch, :process, _, _}, 200
+    assert :sys.get_state(scheduler).failures == 0
+  end
+
+  describe "stopping" do
+    test "after reporting, it tells Muster that the instance stops, as the same instance" do
+      port = Loopback.start([{:respond, 202, [], "{}"}])
+      scheduler = start_scheduler(port)
+      {_, first} = next_request()
+      assert report_ended(scheduler)
+      refute first.body =~ "stopping"
+
+      assert stop_timed() < 2_000
+      assert_received {:loopback, goodbye}
+      assert goodbye.target == "/v1/heartbeat"
+      assert goodbye.body =~ ~s("stopping":true)
+      refute goodbye.body =~ "started_apps"
+      assert instance(goodbye) == instance(first)
+    end
+
+    test "a goodbye that hangs holds the stop up for 2 s at most, and leaves nothing behind" do
+      port = Loopback.start([{:respond, 202, [], "{}"}, :hang])
+      # Timeouts longer than the goodbye's 2 s, so that only the goodbye's own bound can end it.
+      scheduler = start_scheduler(port, connect_timeout: 5_000, request_timeout: 15_000)
+      next_request()
+      assert report_ended(scheduler)
+
+      log = capture_log(fn -> assert stop_timed() in 2_000..2_999 end)
+
+      assert_received {:loopback, goodbye}
+      assert goodbye.body =~ ~s("stopping":true)
+
+      assert log =~
+               "[info] Muster agent: could not tell Muster that this instance stops: no answer within 2 s"
+
+      assert Httpc.none_left?()
+    end
+
+    test "a report under way that hangs takes the 2 s, and no goodbye follows" do
+      port = Loopback.start([:hang])
+      start_scheduler(port, connect_timeout: 5_000, request_timeout: 15_000)
+      next_request()
+
+      assert stop_timed() in 2_000..2_999
+      refute_received {:loopback, _}
+      assert Httpc.none_left?()
+    end
+
+    test "a goodbye that crashes is only logged, at the info level" do
+      port = Loopback.start([{:respond, 202, [], "{}"}])
+      # No key: building the Authorization header raises, in every report.
+      scheduler = start_scheduler(port, api_key: nil)
+      assert failures_reach(scheduler, 1)
+
+      log = capture_log(fn -> stop_timed() end)
+
+      assert log =~
+               "[info] Muster agent: could not tell Muster that this instance stops: the report crashed: ** (ArgumentError)"
+
+      refute log =~ "[error]"
+    end
+
+    test "before its first report, it says nothing" do
+      port = Loopback.start([{:respond, 202, [], "{}"}])
+      start_scheduler(port, first_delay: 60_000)
+
+      assert stop_timed() < 1_000
+      refute_receive {:loopback, _}, 500
+    end
+
+    test "a crash is no goodbye: the scheduler is restarted and reports on" do
+      port = Loopback.start([{:respond, 202, [], "{}"}])
+      scheduler = start_scheduler(port)
+      next_request()
+      assert report_ended(scheduler)
+
+      catch_exit(GenServer.call(scheduler, :unexpected))
+
+      {_, request} = next_request()
+      refute request.body =~ "stopping"
+    end
   end
 end

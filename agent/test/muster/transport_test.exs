@@ -2,34 +2,9 @@ defmodule Muster.TransportTest do
   use ExUnit.Case, async: false
 
   alias Muster.{Config, Proxy, Transport}
-  alias Muster.Test.Loopback
+  alias Muster.Test.{Httpc, Loopback}
 
   @body ~s({"app":"shop"})
-
-  # The stand-alone httpc clients and request handlers alive in this VM, apart from the default
-  # profile of inets, which is registered.
-  defp httpc_processes do
-    for pid <- Process.list(),
-        info = Process.info(pid, [:dictionary, :registered_name]),
-        info[:registered_name] == [],
-        info[:dictionary][:"$initial_call"] in [{:httpc_manager, :init, 1}, {:httpc_handler, :init, 1}],
-        do: pid
-  end
-
-  # A handler ends on its own soon after its client, so give it a moment.
-  defp no_httpc_processes_left(attempts \\ 50) do
-    cond do
-      httpc_processes() == [] ->
-        true
-
-      attempts == 0 ->
-        false
-
-      true ->
-        Process.sleep(20)
-        no_httpc_processes_left(attempts - 1)
-    end
-  end
 
   # A certificate chain for this host's name, and its root in a PEM file.
   defp test_certificates(tmp) do
@@ -83,7 +58,7 @@ defmodule Muster.TransportTest do
     assert request.headers["content-type"] == "application/json"
     assert request.headers["user-agent"] =~ ~r{^muster-agent/\d}
     assert request.body == @body
-    assert no_httpc_processes_left()
+    assert Httpc.none_left?()
   end
 
   test "a 500 is a failure to retry" do
@@ -141,7 +116,7 @@ defmodule Muster.TransportTest do
 
     assert Transport.post(config(port, request_timeout: 30_000), @body) == {:error, :response_too_large}
     assert System.monotonic_time(:millisecond) - started < 10_000
-    assert no_httpc_processes_left()
+    assert Httpc.none_left?()
     # What was sent before the agent hung up, socket buffers included: far from the terabyte offered.
     assert_receive {:loopback_streamed, streamed}, 5_000
     assert streamed < 200_000_000
@@ -187,7 +162,7 @@ defmodule Muster.TransportTest do
       assert inspect(details) =~ "unknown_ca"
       assert_receive {:loopback_tls_failed, _}
       refute_received {:loopback, _}
-      assert no_httpc_processes_left()
+      assert Httpc.none_left?()
     end
 
     test "refuses a certificate for another name", %{tmp_dir: tmp} do
@@ -211,7 +186,7 @@ defmodule Muster.TransportTest do
       assert Transport.post(https, @body) == {:error, :response_too_large}
       assert_receive {:loopback_streamed, streamed}, 5_000
       assert streamed < 200_000_000
-      assert no_httpc_processes_left()
+      assert Httpc.none_left?()
     end
   end
 

@@ -5,7 +5,7 @@ defmodule Muster.Test.Contract do
   """
 
   @known ~w(app environment instance sent_at internet_facing handles_pii urls runtime release git_sha host
-            started_apps tags deps)
+            started_apps tags deps stopping)
 
   def problems(heartbeat) do
     [
@@ -31,7 +31,8 @@ defmodule Muster.Test.Contract do
         &(is_list(&1) and length(&1) <= 5000 and Enum.all?(&1, fn a -> a =~ application_pattern() end))
       ),
       check(heartbeat, "tags", &tags?/1),
-      check(heartbeat, "deps", &deps?/1)
+      check(heartbeat, "deps", &deps?/1),
+      check(heartbeat, "stopping", &is_boolean/1)
     ]
     |> List.flatten()
   end

@@ -9,6 +9,10 @@ defmodule Mix.Tasks.Muster.Report do
 
   It reads the same settings as the agent (`Muster.Config`); `--dry-run` needs no API key. The
   agent's background reports in this VM are stopped first, so that this report is the only one.
+
+  The VM ends right after, so the report is that of a short-lived instance that stops at once: it
+  carries `"stopping": true` (and so no `started_apps`, see `Muster.Collector.collect/2`), and Muster
+  never counts the instance as live. `--dry-run` prints that same heartbeat.
   """
 
   use Mix.Task
@@ -28,7 +32,8 @@ defmodule Mix.Tasks.Muster.Report do
     end
   end
 
-  defp print(config), do: config |> Collector.collect() |> Encoder.encode!() |> Mix.shell().info()
+  defp print(config),
+    do: config |> Collector.collect(stopping: true) |> Encoder.encode!() |> Mix.shell().info()
 
   defp deliver(%Config{api_key: nil}),
     do: Mix.raise("No API key: set MUSTER_API_KEY or config :muster, api_key: ...")
@@ -37,7 +42,7 @@ defmodule Mix.Tasks.Muster.Report do
     do: Mix.raise("No endpoint: set MUSTER_ENDPOINT or config :muster, endpoint: ...")
 
   defp deliver(config) do
-    case Muster.report(config) do
+    case Muster.report(config, stopping: true) do
       {:ok, status} -> Mix.shell().info("Muster accepted the heartbeat (#{status}).")
       {:error, reason} -> Mix.raise("The heartbeat was not accepted: " <> Transport.describe(reason))
     end

@@ -17,14 +17,36 @@ defmodule Mix.Tasks.Muster.ReportTest do
     assert output =~ ~s("environment":"test")
     assert output =~ ~s({"name":"kernel","version":"#{Application.spec(:kernel, :vsn)}"})
     assert output =~ ~s("otp":"#{Muster.Collector.otp_release()}")
+    assert output =~ ~s("stopping":true)
+    refute output =~ "started_apps"
   end
 
-  test "sends one heartbeat and says it was accepted" do
+  test "sends one heartbeat, of an instance that stops at once, and says it was accepted" do
     port = Loopback.start([{:respond, 202, [], ~s({"id":"1"})}])
     System.put_env(%{"MUSTER_API_KEY" => "mst_k", "MUSTER_ENDPOINT" => "http://127.0.0.1:#{port}"})
 
     assert capture_io(fn -> Mix.Tasks.Muster.Report.run([]) end) =~ "Muster accepted the heartbeat (202)."
-    assert_received {:loopback, %{headers: %{"authorization" => "Bearer mst_k"}}}
+    assert_received {:loopback, %{headers: %{"authorization" => "Bearer mst_k"}, body: body}}
+    assert body =~ ~s("stopping":true)
+    refute_received {:loopback, _}
+  end
+
+  test "the background reports it stops before their first say no goodbye" do
+    port = Loopback.start([{:respond, 202, [], ~s({"id":"1"})}])
+
+    System.put_env(%{
+      "MUSTER_API_KEY" => "mst_k",
+      "MUSTER_ENDPOINT" => "http://127.0.0.1:#{port}",
+      "MUSTER_ENABLED" => "true"
+    })
+
+    AgentEnv.restart([])
+    assert Process.whereis(Muster.Scheduler)
+
+    capture_io(fn -> Mix.Tasks.Muster.Report.run([]) end)
+    refute Process.whereis(Muster.Scheduler)
+    assert_received {:loopback, _report}
+    refute_receive {:loopback, _}, 500
   end
 
   test "fails with the reason when Muster does not accept it" do
