@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type HeartbeatMessage, heartbeatSchema } from '../shared/heartbeat.ts';
-import { parseOrThrow } from '../shared/validation.ts';
+import { acceptHeartbeat, type HeartbeatMessage } from '../shared/heartbeat.ts';
 import { required } from './lib/config.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
 import { enqueue } from './lib/queue.ts';
@@ -10,12 +9,12 @@ const queueUrl = required('HEARTBEATS_QUEUE_URL');
 
 export const handler = httpRoute(async (event) => {
   const key = await authenticate(event, 'ingest');
-  const heartbeat = parseOrThrow(heartbeatSchema, jsonBody(event));
+  const receivedAt = new Date();
   const message: HeartbeatMessage = {
     id: randomUUID(),
     org: key.org,
-    received_at: new Date().toISOString(),
-    heartbeat,
+    received_at: receivedAt.toISOString(),
+    heartbeat: acceptHeartbeat(jsonBody(event), receivedAt),
   };
   await enqueue(queueUrl, message.id, message);
   return json(202, { id: message.id });

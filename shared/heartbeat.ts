@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { ValidationError } from './errors.ts';
+import { parseOrThrow } from './validation.ts';
 import { maxVersionPartDigits } from './version-key.ts';
 
 /**
@@ -47,6 +49,21 @@ const url = z
     }
   }, 'must be an http or https URL');
 
+/**
+ * An RFC 3339 date-time, stored as the instant it names in one spelling (UTC, milliseconds), so that
+ * comparing two of them as strings, here and in DynamoDB's conditions, compares the instants:
+ * `12:00:00+02:00` is `10:00:00.000Z`, and `10:00:00.500Z` is later than `10:00:00Z`. Digits beyond
+ * the millisecond are dropped: two heartbeats of one instance within a millisecond count as one.
+ */
+export const instant = z
+  .string()
+  .max(64)
+  // RFC 3339 allows a lower-case `t` and `z`.
+  .transform((value) => value.toUpperCase())
+  .pipe(z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }))
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists')
+  .transform((value) => new Date(Date.parse(value)).toISOString());
+
 export const dependencySchema = z.object({ name: applicationName, version });
 
 export const heartbeatSchema = z
@@ -54,7 +71,7 @@ export const heartbeatSchema = z
     app: slug,
     environment: slug,
     instance: z.string().min(1).max(200).regex(printable, 'must be 1-200 printable characters'),
-    sent_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }),
+    sent_at: instant,
     internet_facing: z.boolean().optional(),
     handles_pii: z.boolean().optional(),
     urls: z.array(url).max(50).optional(),
@@ -79,6 +96,8 @@ export const heartbeatSchema = z
       .refine((tags) => Object.keys(tags).length <= 50, 'at most 50 tags')
       .optional(),
     deps: z.array(dependencySchema).max(5000),
+    /** The instance's last heartbeat: it is shutting down, and stops counting as live at once. */
+    stopping: z.boolean().optional(),
   })
   .superRefine((heartbeat, context) => {
     const seen = new Set<string>();
@@ -95,13 +114,31 @@ export const heartbeatSchema = z
   });
 
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/**
+ * How far ahead of the server's clock a heartbeat may be sent. A later one would hold the instance:
+ * every heartbeat sent before that time would count as older and be ignored until the head expires.
+ */
+export const maxClockSkewSeconds = 300;
+
+/** A heartbeat as the API accepts it at `receivedAt`: valid, and not sent in the future. */
+export function acceptHeartbeat(body: unknown, receivedAt: Date): Heartbeat {
+  const heartbeat = parseOrThrow(heartbeatSchema, body);
+  if (Date.parse(heartbeat.sent_at) > receivedAt.getTime() + maxClockSkewSeconds * 1000) {
+    throw new ValidationError(
+      'sent_at',
+      `is more than ${maxClockSkewSeconds / 60} minutes ahead of Muster's clock (${receivedAt.toISOString()}); check the host's clock`,
+    );
+  }
+  return heartbeat;
+}
 export type Dependency = z.infer<typeof dependencySchema>;
 
 /** What the ingest function puts on the queue: the heartbeat plus what only the server knows. */
 export const heartbeatMessageSchema = z.object({
   id: z.string(),
   org: z.string(),
-  received_at: z.iso.datetime({ offset: true }),
+  received_at: instant,
   heartbeat: heartbeatSchema,
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';
-import { heartbeatSchema } from '../../shared/heartbeat.ts';
+import { acceptHeartbeat, heartbeatSchema } from '../../shared/heartbeat.ts';
 import { parseOrThrow } from '../../shared/validation.ts';
 import { heartbeat } from '../support/fixtures.ts';
 
@@ -54,5 +54,44 @@ describe('heartbeat schema', () => {
 
   it('names the body when it is not an object', () => {
     expect(rejection([1, 2]).field).toBe('body');
+  });
+});
+
+describe('sent_at', () => {
+  const sentAt = (value: string) => parseOrThrow(heartbeatSchema, heartbeat({ sent_at: value })).sent_at;
+
+  it('is stored as the instant it names, in UTC with milliseconds', () => {
+    expect(sentAt('2026-12-01T10:00:00Z')).toBe('2026-12-01T10:00:00.000Z');
+    expect(sentAt('2026-12-01T12:00:00+02:00')).toBe('2026-12-01T10:00:00.000Z');
+    expect(sentAt('2026-12-01T05:30:00.5-04:30')).toBe('2026-12-01T10:00:00.500Z');
+    expect(sentAt('2026-12-01t10:00:00.123456z')).toBe('2026-12-01T10:00:00.123Z');
+  });
+
+  it('so that comparing the stored text compares the instants', () => {
+    expect(sentAt('2026-12-01T10:00:00.500Z') > sentAt('2026-12-01T10:00:00Z')).toBe(true);
+    expect(sentAt('2026-12-01T12:00:00+02:00')).toBe(sentAt('2026-12-01T10:00:00Z'));
+    expect(sentAt('2026-12-01T10:59:00+01:00') < sentAt('2026-12-01T10:00:00.001Z')).toBe(true);
+  });
+
+  it('must name a date that exists', () => {
+    expect(rejection(heartbeat({ sent_at: '2026-02-30T10:00:00Z' }))).toMatchObject({ field: 'sent_at' });
+  });
+
+  it('is refused more than 5 minutes ahead of the server, which would hold the instance until then', () => {
+    const receivedAt = new Date('2026-12-01T10:00:00Z');
+    expect(acceptHeartbeat(heartbeat({ sent_at: '2026-12-01T10:05:00Z' }), receivedAt).sent_at).toBe(
+      '2026-12-01T10:05:00.000Z',
+    );
+    expect(() => acceptHeartbeat(heartbeat({ sent_at: '2026-12-01T10:05:00.001Z' }), receivedAt)).toThrow(
+      expect.objectContaining({ field: 'sent_at', reason: expect.stringContaining('ahead') }),
+    );
+    expect(() => acceptHeartbeat(heartbeat({ sent_at: '2026-12-01T12:06:00+02:00' }), receivedAt)).toThrow(
+      ValidationError,
+    );
+  });
+
+  it('accepts a goodbye', () => {
+    expect(parseOrThrow(heartbeatSchema, heartbeat({ stopping: true })).stopping).toBe(true);
+    expect(rejection({ ...heartbeat(), stopping: 'yes' })).toMatchObject({ field: 'stopping' });
   });
 });
