@@ -1,6 +1,6 @@
 import { logger } from './lib/logger.ts';
 import { listOrganizations } from './stores/organization-store.ts';
-import { retireSilentInstances } from './stores/retirement-store.ts';
+import { retireSilentInstances } from './use-cases/retire-instances.ts';
 
 /** Fired daily: removes the instances silent for longer than the retention, organization by organization. */
 export const handler = async (): Promise<{ retired: number }> => {

@@ -4,7 +4,7 @@ import { parseOrThrow } from '../shared/validation.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
 import { readVulnerability } from './stores/advisory-store.ts';
 import { authenticate } from './stores/api-key-store.ts';
-import { setSuppression } from './stores/finding-store.ts';
+import { setFindingSuppression } from './use-cases/suppress-finding.ts';
 
 /**
  * POST suppresses a finding until a date, with a reason and an author; DELETE lifts it. Both are
@@ -21,7 +21,7 @@ export const handler = httpRoute(async (event) => {
     event.requestContext.http.method === 'DELETE' ? undefined : parseSuppression(jsonBody(event), new Date());
   const vulnerability = (await readVulnerability(finding))?.id ?? finding;
   const actor = `key:${key.prefix}${suppression ? ` (${suppression.author})` : ''}`;
-  if (!(await setSuppression(key.org, app, environment, vulnerability, actor, suppression))) {
+  if (!(await setFindingSuppression(key.org, app, environment, vulnerability, actor, suppression))) {
     throw new NotFoundError(`${app}/${environment} has no finding of ${finding}`);
   }
   return json(200, { app, environment, vulnerability, suppression: suppression ?? null });

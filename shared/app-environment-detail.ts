@@ -17,10 +17,13 @@ import {
 } from './entities/finding.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import type { LatestScanItem, ScanItem } from './entities/scan.ts';
+import { findingState } from './finding-status.ts';
 import { adviceOf } from './findings.ts';
 import {
+  type HeadLookup,
+  headsByName,
+  instancesByStatus,
   latestSeen,
-  liveInstances,
   type RuntimeVersions,
   runtimeCounts,
   runtimeVersions,
@@ -31,8 +34,10 @@ import type { SeverityCounts } from './scan-report.ts';
 
 export interface InstanceDetail {
   instance: string;
-  status: 'running' | 'stale';
+  status: 'running' | 'stale' | 'stopped';
   last_seen: string | null;
+  /** When it said goodbye; such an instance is listed, but no longer counts anywhere. */
+  stopped_at: string | null;
   host: string | null;
   runtime: { elixir?: string; otp?: string; erts?: string };
   release: { name: string; version: string } | null;
@@ -85,8 +90,16 @@ export interface FindingView {
   upgrades?: Upgrade[];
   /** What to do, in words: "upgrade ssh to 5.1.4.12, shipped in OTP 26.2.5.15". */
   advice?: string;
+  /** For runtime findings: the exposed instances, at most 100 (running ones first); all are counted in `instance_count`. */
   instances: FindingInstance[];
-  status: 'open' | 'fixed' | 'suppressed';
+  instance_count?: number;
+  /**
+   * open: a running instance is exposed; stale: only instances that missed their heartbeats are
+   * (not counted as open); suppressed: open or stale, and accepted until the suppression expires.
+   */
+  status: 'open' | 'stale' | 'fixed' | 'suppressed';
+  /** For runtime findings: the last heartbeat of an exposed instance; null once fixed. */
+  last_confirmed_at?: string | null;
   opened_at?: string;
   fixed_at?: string;
   suppression?: Suppression & { active: boolean };
@@ -107,9 +120,16 @@ export interface AppEnvironmentItems {
 }
 
 const severityOrder = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+const statusOrder = { open: 0, stale: 1, suppressed: 2, fixed: 3 } as const;
 
-function runtimeFinding(finding: FindingItem, now: Date): FindingView {
+function runtimeFinding(
+  finding: FindingItem,
+  headOf: HeadLookup,
+  now: Date,
+  lifecycle: Lifecycle,
+): FindingView {
   const active = suppressionActive(finding, now);
+  const state = findingState(finding, headOf, now, lifecycle);
   const versions = [
     ...new Set(
       finding.instances
@@ -132,7 +152,9 @@ function runtimeFinding(finding: FindingItem, now: Date): FindingView {
     upgrades: finding.upgrades,
     advice: adviceOf(finding),
     instances: finding.instances,
-    status: finding.status === 'open' && active ? 'suppressed' : finding.status,
+    instance_count: finding.instance_count,
+    status: state.status !== 'fixed' && active ? 'suppressed' : state.status,
+    last_confirmed_at: state.last_confirmed_at,
     opened_at: finding.opened_at,
     ...(finding.fixed_at ? { fixed_at: finding.fixed_at } : {}),
     ...(finding.suppression ? { suppression: { ...finding.suppression, active } } : {}),
@@ -162,6 +184,7 @@ function instanceDetail(instance: InstanceItem, status: InstanceDetail['status']
     instance: instance.instance,
     status,
     last_seen: instance.last_seen ?? null,
+    stopped_at: instance.stopped_at ?? null,
     host: instance.host ?? null,
     runtime: instance.runtime ?? {},
     release: instance.release ?? null,
@@ -176,8 +199,9 @@ export function appEnvironmentDetail(
   lifecycle: Lifecycle,
 ): AppEnvironmentDetail {
   const { appEnvironment } = items;
-  const { running, stale } = liveInstances(items.instances, appEnvironment, now, lifecycle);
+  const { running, stale, stopped } = instancesByStatus(items.instances, appEnvironment, now, lifecycle);
   const live = [...running, ...stale];
+  const headOf = headsByName([...live, ...stopped]);
   const liveNames = new Set(live.map((instance) => instance.instance));
 
   const byName = new Map<string, { ecosystem: Ecosystem; versions: Map<string, string[]> }>();
@@ -217,19 +241,20 @@ export function appEnvironmentDetail(
     instances: [
       ...running.map((instance) => instanceDetail(instance, 'running')),
       ...stale.map((instance) => instanceDetail(instance, 'stale')),
+      ...stopped.map((instance) => instanceDetail(instance, 'stopped')),
     ].sort((a, b) => a.instance.localeCompare(b.instance)),
     runtime: runtimeVersions(live),
     dependencies,
     drift: dependencies.filter(
       (dependency) => dependency.versions.length > 1 || dependency.missing_on.length > 0,
     ),
-    vulnerabilities: { runtime: runtimeCounts(items.findings, now), scan },
+    vulnerabilities: { runtime: runtimeCounts(items.findings, headOf, now, lifecycle), scan },
     findings: [
-      ...items.findings.map((finding) => runtimeFinding(finding, now)),
+      ...items.findings.map((finding) => runtimeFinding(finding, headOf, now, lifecycle)),
       ...items.scanReports.flatMap(scanFindings),
     ].sort(
       (a, b) =>
-        Number(a.status !== 'open') - Number(b.status !== 'open') ||
+        statusOrder[a.status] - statusOrder[b.status] ||
         severityOrder[a.severity ?? 'medium'] - severityOrder[b.severity ?? 'medium'] ||
         a.id.localeCompare(b.id),
     ),

@@ -60,3 +60,14 @@ export class RateLimitedError extends MusterError {
     this.headers['retry-after'] = String(retryAfterSeconds);
   }
 }
+
+/** Another change to the same thing is under way and did not finish in time: retry shortly. */
+export class BusyError extends MusterError {
+  readonly status = 503;
+  readonly code = 'busy';
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.headers['retry-after'] = String(retryAfterSeconds);
+  }
+}

@@ -9,10 +9,12 @@ import type { AffectedPackage, Severity } from './advisories/vulnerability.ts';
 import type { Classification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
 import {
+  type AlertEvent,
   type FindingContent,
   type FindingInstance,
   type FindingItem,
   findingKeys,
+  maxListedInstances,
   type Upgrade,
 } from './entities/finding.ts';
 import type { TableKey } from './entities/key-parts.ts';
@@ -90,6 +92,8 @@ function upgradesOf(instances: FindingInstance[]): Upgrade[] {
 export function computeFindings(
   dependencies: DependencyItem[],
   advisories: Map<string, PackageAdvisory[]>,
+  /** The live instances that are running (not stale): listed first when a finding lists only some. */
+  running: ReadonlySet<string> = new Set(dependencies.map((dependency) => dependency.instance)),
 ): ComputedFinding[] {
   const instances = new Map<string, Map<string, LoadedApplication>>();
   for (const dependency of dependencies) {
@@ -137,7 +141,14 @@ export function computeFindings(
       }
     }
     if (exposed.length === 0) continue;
-    exposed.sort((a, b) => a.instance.localeCompare(b.instance) || a.package.localeCompare(b.package));
+    exposed.sort(
+      (a, b) =>
+        Number(running.has(b.instance)) - Number(running.has(a.instance)) ||
+        a.instance.localeCompare(b.instance) ||
+        a.package.localeCompare(b.package),
+    );
+    const exposedInstances = [...new Set(exposed.map((row) => row.instance))];
+    const listed = new Set(exposedInstances.slice(0, maxListedInstances));
     const packages = [...new Set(exposed.map((instance) => instance.package))].sort();
     const upgrades = upgradesOf(exposed);
     const matchedEntries = [...matched];
@@ -156,7 +167,8 @@ export function computeFindings(
         files: sortedUnion(matchedEntries.map((entry) => entry.files)),
         conditions: advisory.conditions,
       },
-      instances: exposed,
+      instances: exposed.filter((row) => listed.has(row.instance)),
+      instance_count: exposedInstances.length,
       fixed_in: upgrades.find((upgrade) => upgrade.package === packages[0])!.to,
       upgrades,
     });
@@ -190,6 +202,7 @@ const contentOf = (finding: FindingContent) =>
     finding.basis,
     finding.vulnerable_code,
     finding.instances,
+    finding.instance_count,
     finding.severity,
     finding.fixed_in,
     finding.upgrades,
@@ -240,6 +253,8 @@ export function diffFindings(
     storedFlaws.delete(finding.vulnerability);
     const previous = items.length > 0 ? representative(items) : undefined;
     const suppression = items.find((item) => item.suppression)?.suppression;
+    // An alert not yet delivered stays in the outbox whatever the finding becomes.
+    const alert = items.find((item) => item.alert)?.alert;
     const moved = items.some((item) => item.sk !== keysOf(finding.vulnerability).sk);
     if (previous?.status === 'open' && !moved && contentOf(previous) === contentOf(finding)) continue;
     const item: FindingItem = {
@@ -251,6 +266,8 @@ export function diffFindings(
       opened_at: previous?.status === 'open' ? previous.opened_at : evaluatedAt,
       evaluated_at: evaluatedAt,
       ...(suppression ? { suppression } : {}),
+      ...(alert ? { alert } : {}),
+      ...(previous?.status === 'open' && previous.alerted_at ? { alerted_at: previous.alerted_at } : {}),
     };
     changes.writes.push(item);
     replace(items, finding.vulnerability);
@@ -260,8 +277,10 @@ export function diffFindings(
     const previous = representative(items);
     const moved = items.some((item) => item.sk !== keysOf(flaw).sk);
     if (previous.status === 'fixed' && !moved) continue;
+    const alert = items.find((item) => item.alert)?.alert;
     changes.writes.push({
       ...previous,
+      ...(alert ? { alert } : {}),
       ...keysOf(flaw),
       status: 'fixed',
       fixed_at: previous.status === 'fixed' ? (previous.fixed_at ?? evaluatedAt) : evaluatedAt,
@@ -270,6 +289,32 @@ export function diffFindings(
     replace(items, flaw);
   }
   return changes;
+}
+
+/** The alert of a new finding, with what a responder needs to act on it; one id per opening. */
+export function alertOf(finding: FindingItem, org: string, classification: Classification): AlertEvent {
+  return {
+    id: `${org}/${finding.app}/${finding.environment}/${finding.vulnerability}/${finding.opened_at}`,
+    type: 'finding.opened',
+    org,
+    app: finding.app,
+    environment: finding.environment,
+    vulnerability: finding.vulnerability,
+    aliases: finding.aliases,
+    severity: finding.severity,
+    summary: finding.summary,
+    package: finding.package,
+    packages: finding.packages,
+    basis: finding.basis,
+    vulnerable_code: finding.vulnerable_code,
+    instances: finding.instances,
+    instance_count: finding.instance_count,
+    fixed_in: finding.fixed_in,
+    advice: adviceOf(finding),
+    urls: classification.urls,
+    handles_pii: classification.handles_pii,
+    opened_at: finding.opened_at,
+  };
 }
 
 /** New critical or high findings on a production, internet-facing app-environment raise an alert. */

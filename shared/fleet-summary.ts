@@ -2,6 +2,7 @@ import { type AppEnvironmentItem, effectiveClassification } from './entities/app
 import { type FindingItem, suppressionActive } from './entities/finding.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import type { LatestScanItem } from './entities/scan.ts';
+import { findingState } from './finding-status.ts';
 import { instanceStatus, type Lifecycle } from './instance-status.ts';
 import type { SeverityCounts } from './scan-report.ts';
 
@@ -19,12 +20,16 @@ export interface AppEnvironmentSummary {
   internet_facing: boolean;
   handles_pii: boolean;
   urls: string[];
-  instances: { running: number; stale: number };
+  /** Stopped instances are not live: they said goodbye, and count nowhere else. */
+  instances: { running: number; stale: number; stopped: number };
   last_seen: string | null;
   runtime: RuntimeVersions;
   /** Dependencies loaded by the instance that loads the most. */
   dependency_count: number;
-  /** Distinct vulnerabilities by severity: open runtime findings not suppressed, and the latest scans. */
+  /**
+   * Distinct vulnerabilities by severity: open runtime findings not suppressed (stale ones, which no
+   * running instance confirms, are not counted), and the latest scans.
+   */
   vulnerabilities: { runtime: SeverityCounts; scan: SeverityCounts };
 }
 
@@ -35,12 +40,32 @@ export interface OrganizationItems {
   findings: FindingItem[];
 }
 
-/** Open runtime findings that no active suppression hides, counted once per vulnerability. */
-export function runtimeCounts(findings: FindingItem[], now: Date): SeverityCounts {
+/** An app-environment's instance heads by name, for reading its findings' status. */
+export type HeadLookup = (instance: string) => InstanceItem | undefined;
+
+export const headsByName = (instances: InstanceItem[]): HeadLookup => {
+  const byName = new Map(instances.map((instance) => [instance.instance, instance]));
+  return (instance) => byName.get(instance);
+};
+
+/**
+ * An app-environment's open runtime findings that no active suppression hides, counted once per
+ * vulnerability. Stale findings are shown but not counted.
+ */
+export function runtimeCounts(
+  findings: FindingItem[],
+  headOf: HeadLookup,
+  now: Date,
+  lifecycle: Lifecycle,
+): SeverityCounts {
   const counts = emptySeverityCounts();
   const seen = new Set<string>();
   for (const finding of findings) {
-    if (finding.status !== 'open' || suppressionActive(finding, now) || seen.has(finding.vulnerability))
+    if (
+      seen.has(finding.vulnerability) ||
+      suppressionActive(finding, now) ||
+      findingState(finding, headOf, now, lifecycle).status !== 'open'
+    )
       continue;
     seen.add(finding.vulnerability);
     // An advisory without any severity counts as medium, rather than vanishing from the counts.
@@ -78,22 +103,24 @@ export const latestSeen = (instances: Pick<InstanceItem, 'last_seen'>[]): string
     null,
   );
 
-/** The instances of an app-environment that are still in the running inventory. */
-export function liveInstances(
+/** The instances of an app-environment by status; retired ones are left out. */
+export function instancesByStatus(
   instances: InstanceItem[],
   appEnvironment: Pick<AppEnvironmentItem, 'app' | 'environment'>,
   now: Date,
   lifecycle: Lifecycle,
-): { running: InstanceItem[]; stale: InstanceItem[] } {
-  const running: InstanceItem[] = [];
-  const stale: InstanceItem[] = [];
+): { running: InstanceItem[]; stale: InstanceItem[]; stopped: InstanceItem[] } {
+  const byStatus = {
+    running: [] as InstanceItem[],
+    stale: [] as InstanceItem[],
+    stopped: [] as InstanceItem[],
+  };
   for (const instance of instances) {
     if (instance.app !== appEnvironment.app || instance.environment !== appEnvironment.environment) continue;
     const status = instanceStatus(instance, now, lifecycle);
-    if (status === 'running') running.push(instance);
-    else if (status === 'stale') stale.push(instance);
+    if (status !== 'retired') byStatus[status].push(instance);
   }
-  return { running, stale };
+  return byStatus;
 }
 
 export function summarizeFleet(
@@ -103,14 +130,15 @@ export function summarizeFleet(
 ): AppEnvironmentSummary[] {
   return items.appEnvironments
     .map((appEnvironment) => {
-      const { running, stale } = liveInstances(items.instances, appEnvironment, now, lifecycle);
+      const { running, stale, stopped } = instancesByStatus(items.instances, appEnvironment, now, lifecycle);
       const live = [...running, ...stale];
+      const headOf = headsByName([...live, ...stopped]);
       const scan = scanCounts(items.latestScans.filter((latest) => latest.app === appEnvironment.app));
       return {
         app: appEnvironment.app,
         environment: appEnvironment.environment,
         ...effectiveClassification(appEnvironment),
-        instances: { running: running.length, stale: stale.length },
+        instances: { running: running.length, stale: stale.length, stopped: stopped.length },
         last_seen: latestSeen(live),
         runtime: runtimeVersions(live),
         dependency_count: Math.max(0, ...live.map((instance) => instance.dependency_count ?? 0)),
@@ -119,7 +147,9 @@ export function summarizeFleet(
             items.findings.filter(
               (f) => f.app === appEnvironment.app && f.environment === appEnvironment.environment,
             ),
+            headOf,
             now,
+            lifecycle,
           ),
           scan,
         },

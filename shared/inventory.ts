@@ -4,6 +4,7 @@ import type { Classification } from './entities/app-environment.ts';
 import type { DependencyState } from './entities/dependency.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import type { Heartbeat } from './heartbeat.ts';
+import { dependenciesOutlive, type Lifecycle } from './instance-status.ts';
 
 /**
  * The runtime an instance reports, as dependencies: the OTP release (`otp`, such as 27.3.4.2), ERTS and
@@ -75,34 +76,52 @@ export function diffDependencies(previous: DependencyState[], next: DependencySt
 }
 
 export type HeartbeatPlan =
-  /** The instance already holds this heartbeat or a newer one: nothing to do. */
+  /** The instance already holds this heartbeat or a newer one, or has stopped already: nothing to do. */
   | { kind: 'ignore' }
   /** Same inventory, last_seen recent enough: nothing to write. */
   | { kind: 'coalesce' }
   /** Same inventory: only last_seen and sent_at move. */
   | { kind: 'touch' }
-  /** New instance or changed inventory: write what changed. */
+  /**
+   * New instance, changed inventory, stopping or back from a stop, dependency items due for a new TTL,
+   * or a head left leased by a delivery that failed half-way: written under the instance's lease, and
+   * the app-environment evaluated again.
+   */
   | { kind: 'write' };
 
 export interface PlanInput {
-  head: Pick<InstanceItem, 'sent_at' | 'last_seen' | 'inventory_hash'> | undefined;
+  head:
+    | Pick<
+        InstanceItem,
+        'sent_at' | 'last_seen' | 'inventory_hash' | 'stopped_at' | 'dependencies_expire_at' | 'lease_owner'
+      >
+    | undefined;
   sentAt: string;
+  stopping: boolean;
   hash: string;
   receivedAt: string;
   /** last_seen is written at most once per this many seconds per instance. */
   lastSeenIntervalSeconds: number;
+  lifecycle: Lifecycle;
 }
 
 export function planHeartbeat({
   head,
   sentAt,
+  stopping,
   hash,
   receivedAt,
   lastSeenIntervalSeconds,
+  lifecycle,
 }: PlanInput): HeartbeatPlan {
   if (!head?.sent_at || head.inventory_hash === undefined) return { kind: 'write' };
   if (Date.parse(head.sent_at) >= Date.parse(sentAt)) return { kind: 'ignore' };
-  if (head.inventory_hash !== hash) return { kind: 'write' };
+  if (head.lease_owner !== undefined) return { kind: 'write' };
+  const stopped = head.stopped_at !== undefined;
+  // A second goodbye (the agent's and a one-shot report's in one VM) changes nothing.
+  if (stopping && stopped) return { kind: 'ignore' };
+  if (stopping !== stopped || head.inventory_hash !== hash) return { kind: 'write' };
+  if (!dependenciesOutlive(head.dependencies_expire_at, receivedAt, lifecycle)) return { kind: 'write' };
   const sinceLastSeen = Date.parse(receivedAt) - Date.parse(head.last_seen ?? head.sent_at);
   return sinceLastSeen < lastSeenIntervalSeconds * 1000 ? { kind: 'coalesce' } : { kind: 'touch' };
 }

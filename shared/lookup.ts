@@ -6,7 +6,7 @@ import type { DependencyItem } from './entities/dependency.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import { isProduction } from './environments.ts';
 import { ValidationError } from './errors.ts';
-import { instanceStatus, type Lifecycle } from './instance-status.ts';
+import { instanceStatus, isLive, type Lifecycle } from './instance-status.ts';
 import { parseOrThrow } from './validation.ts';
 import { type VersionQuery, type VersionSelector, versionSelector } from './version-selector.ts';
 
@@ -86,6 +86,11 @@ export interface LookupMatch extends Classification {
   environment: string;
   last_seen: string | null;
   instances: LookupInstance[];
+  /**
+   * How many instances are exposed: those listed, or for an advisory more when a finding lists only
+   * its first 100.
+   */
+  instance_count: number;
 }
 
 export interface LookupTotals {
@@ -111,6 +116,8 @@ export interface LookupSources {
   appEnvironments: Map<string, AppEnvironmentItem>;
   instanceSortKey: (dependency: LookupRow) => string;
   appEnvironmentSortKey: (dependency: LookupRow) => string;
+  /** By app-environment sort key: how many instances its finding counts, where it lists only some. */
+  instanceCounts?: Map<string, number>;
   now: Date;
   lifecycle: Lifecycle;
 }
@@ -144,7 +151,7 @@ export function groupLookupMatches(sources: LookupSources): LookupResult {
   for (const dependency of sources.dependencies) {
     const head = sources.instances.get(sources.instanceSortKey(dependency));
     const status = head ? instanceStatus(head, sources.now, sources.lifecycle) : 'retired';
-    if (!head || status === 'retired') continue;
+    if (!head || !isLive(status)) continue;
     const groupKey = sources.appEnvironmentSortKey(dependency);
     let match = matches.get(groupKey);
     if (!match) {
@@ -155,6 +162,7 @@ export function groupLookupMatches(sources: LookupSources): LookupResult {
         ...(appEnvironment ? effectiveClassification(appEnvironment) : unclassified),
         last_seen: null,
         instances: [],
+        instance_count: 0,
       };
       matches.set(groupKey, match);
     }
@@ -169,10 +177,13 @@ export function groupLookupMatches(sources: LookupSources): LookupResult {
     match.last_seen = latest(match.last_seen, lastSeen);
   }
   const result = [...matches.values()];
-  for (const match of result) {
+  for (const [groupKey, match] of matches) {
     match.instances.sort(
       (a, b) => a.instance.localeCompare(b.instance) || a.package.localeCompare(b.package),
     );
+    // An instance exposed through two packages of one flaw (ssl and public_key) counts once.
+    const listed = new Set(match.instances.map((instance) => instance.instance)).size;
+    match.instance_count = Math.max(listed, sources.instanceCounts?.get(groupKey) ?? 0);
   }
   result.sort(
     (a, b) =>
@@ -186,11 +197,7 @@ export function groupLookupMatches(sources: LookupSources): LookupResult {
       apps: new Set(result.map((match) => match.app)).size,
       environments: new Set(result.map((match) => match.environment)).size,
       app_environments: result.length,
-      // An instance exposed through two packages of one flaw (ssl and public_key) counts once.
-      instances: result.reduce(
-        (sum, match) => sum + new Set(match.instances.map((instance) => instance.instance)).size,
-        0,
-      ),
+      instances: result.reduce((sum, match) => sum + match.instance_count, 0),
     },
   };
 }

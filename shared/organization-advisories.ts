@@ -43,9 +43,17 @@ export function organizationAdvisories(
         references: vulnerability.references,
         packages: [...new Set(findings.flatMap((finding) => finding.packages))].sort(),
         app_environments: appEnvironments.size,
-        instances: new Set(
-          findings.flatMap((f) => f.instances.map((i) => `${f.app}#${f.environment}#${i.instance}`)),
-        ).size,
+        // Findings stored one per package before count an app-environment's instances once.
+        instances: [...appEnvironments].reduce(
+          (sum, appEnvironment) =>
+            sum +
+            Math.max(
+              ...findings
+                .filter((finding) => `${finding.app}#${finding.environment}` === appEnvironment)
+                .map((finding) => finding.instance_count),
+            ),
+          0,
+        ),
         suppressed_in: suppressed.length,
       };
     })

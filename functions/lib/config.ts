@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { Lifecycle } from '../../shared/instance-status.ts';
 
 /** Settings from the environment, validated once at cold start so a misdeployment fails loudly. */
 const environmentSchema = z.object({
@@ -28,9 +29,10 @@ export type Config = z.infer<typeof environmentSchema>;
 export const config: Config = environmentSchema.parse(process.env);
 
 /** When instances count as stale or retired, as the domain's instanceStatus reads it. */
-export const lifecycle = {
+export const lifecycle: Lifecycle = {
   staleAfterSeconds: config.STALE_AFTER_SECONDS ?? 3 * config.HEARTBEAT_INTERVAL_SECONDS,
   retentionSeconds: config.RETENTION_SECONDS,
+  stoppedRetentionSeconds: Math.min(config.RETENTION_SECONDS, 24 * 3600),
 };
 
 export function required<K extends keyof Config>(name: K): NonNullable<Config[K]> {

@@ -27,11 +27,12 @@ const tableName = config.TABLE_NAME;
 const notFound = (app: string, environment: string) =>
   new NotFoundError(`no app-environment ${app}/${environment} in this organization`);
 
-const beginsWith = <T>(pk: string, prefix: string) =>
+const beginsWith = <T>(pk: string, prefix: string, consistent = false) =>
   queryAll<T>({
     TableName: tableName,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+    ...(consistent ? { ConsistentRead: true } : {}),
   });
 
 export async function readAppEnvironment(
@@ -50,13 +51,20 @@ export async function readAppEnvironment(
   return Item as AppEnvironmentItem | undefined;
 }
 
-/** The heads of an app-environment's instances: one Query on the organization's partition. */
-export const readInstances = (org: string, app: string, environment: string) =>
-  beginsWith<InstanceItem>(organizationKey(org).pk, `${instanceSortKeyPrefix}${app}#${environment}#`);
+/**
+ * The heads of an app-environment's instances: one Query on the organization's partition. An
+ * evaluation reads them consistently, since it must see what the heartbeat that asked for it wrote.
+ */
+export const readInstances = (org: string, app: string, environment: string, consistent = false) =>
+  beginsWith<InstanceItem>(
+    organizationKey(org).pk,
+    `${instanceSortKeyPrefix}${app}#${environment}#`,
+    consistent,
+  );
 
 /** Every dependency item of every instance of an app-environment: one Query on its partition. */
-export const readDependencies = (org: string, app: string, environment: string) =>
-  beginsWith<DependencyItem>(appEnvironmentPartition(org, app, environment), 'DEP#');
+export const readDependencies = (org: string, app: string, environment: string, consistent = false) =>
+  beginsWith<DependencyItem>(appEnvironmentPartition(org, app, environment), 'DEP#', consistent);
 
 /** An app-environment with its instances, every instance's dependencies and the app's latest scans. */
 export async function readAppEnvironmentItems(

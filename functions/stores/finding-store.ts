@@ -14,6 +14,7 @@ import { organizationKey } from '../../shared/entities/organization.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchWrite } from './batch-write.ts';
+import { isConditionFailure } from './lease.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
@@ -71,25 +72,39 @@ export async function readVulnerabilityFindings(ids: string[], org?: string): Pr
   return findings.flat().map(currentFinding);
 }
 
+/** Removes a delivered alert from its finding's outbox, unless a newer opening replaced it. */
+export async function markAlertDelivered(finding: TableKey, alertId: string): Promise<void> {
+  await documents
+    .send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: finding.pk, sk: finding.sk },
+        UpdateExpression: 'REMOVE alert SET alerted_at = :now',
+        ConditionExpression: 'alert.id = :id',
+        ExpressionAttributeValues: { ':id': alertId, ':now': new Date().toISOString() },
+      }),
+    )
+    .catch((error) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+}
+
 /**
  * Sets (or, with `suppression` undefined, lifts) the suppression of the finding of a vulnerability in
- * an app-environment, and records the change in the organization's audit trail. False when the
- * app-environment has no finding of it.
+ * an app-environment. False when the app-environment has no finding of it. The caller holds the
+ * app-environment's lease, so that no evaluation rewrites the finding from what it read before.
  */
-export async function setSuppression(
+export async function writeSuppression(
   org: string,
   app: string,
   environment: string,
   vulnerability: string,
-  actor: string,
-  suppression: Omit<Suppression, 'created_at'> | undefined,
+  suppression: Suppression | undefined,
 ): Promise<boolean> {
   // A finding stored one per package before is found too; the prefix alone would also match longer ids.
   const findings = (
     await findingsWithPrefix(org, `${appEnvironmentFindingsPrefix(app, environment)}${vulnerability}`, true)
   ).filter((finding) => finding.vulnerability === vulnerability);
-  if (findings.length === 0) return false;
-  const at = new Date().toISOString();
   for (const finding of findings) {
     await documents.send(
       new UpdateCommand({
@@ -97,22 +112,16 @@ export async function setSuppression(
         Key: { pk: finding.pk, sk: finding.sk },
         UpdateExpression: suppression ? 'SET suppression = :suppression' : 'REMOVE suppression',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: suppression
-          ? { ':suppression': { ...suppression, created_at: at } }
-          : undefined,
+        ExpressionAttributeValues: suppression ? { ':suppression': suppression } : undefined,
       }),
     );
   }
-  const audit: AuditItem = {
-    ...auditKey(org, at, randomUUID()),
-    at,
-    actor,
-    action: suppression ? 'suppress' : 'unsuppress',
-    app,
-    environment,
-    vulnerability,
-    ...(suppression ? { reason: suppression.reason, expires_at: suppression.expires_at } : {}),
-  };
-  await documents.send(new PutCommand({ TableName: tableName, Item: audit }));
-  return true;
+  return findings.length > 0;
+}
+
+/** Records a change to a suppression in the organization's audit trail. */
+export async function appendAudit(org: string, entry: Omit<AuditItem, 'pk' | 'sk'>): Promise<void> {
+  await documents.send(
+    new PutCommand({ TableName: tableName, Item: { ...auditKey(org, entry.at, randomUUID()), ...entry } }),
+  );
 }

@@ -7,78 +7,95 @@ import {
   dependencyKey,
   instanceDependencyPrefix,
 } from '../../shared/entities/dependency.ts';
-import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
-import type { HeartbeatMessage } from '../../shared/heartbeat.ts';
-import { headExpiresAt } from '../../shared/instance-status.ts';
-import {
-  dependencyStates,
-  diffDependencies,
-  inventoryHash,
-  planHeartbeat,
-  reportedClassification,
-} from '../../shared/inventory.ts';
-import { config, lifecycle } from '../lib/config.ts';
+import type { InstanceItem } from '../../shared/entities/instance.ts';
+import type { TableKey } from '../../shared/entities/key-parts.ts';
+import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
+import { reportedClassification } from '../../shared/inventory.ts';
+import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
-import { evaluateAppEnvironment } from '../use-cases/evaluate-app-environment.ts';
 import { batchWrite } from './batch-write.ts';
-import { acquireLease, isConditionFailure, LeaseHeldError, releaseLease } from './lease.ts';
+import { acquireLease, isConditionFailure, LeaseHeldError } from './lease.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
 
-export type HeartbeatOutcome = 'ignored' | 'coalesced' | 'touched' | 'written';
+/** What planning a heartbeat reads of an instance's head. */
+export type HeadState = Pick<
+  InstanceItem,
+  'sent_at' | 'last_seen' | 'inventory_hash' | 'stopped_at' | 'dependencies_expire_at' | 'lease_owner'
+>;
 
-const expiresAt = (receivedAt: string): number => headExpiresAt(receivedAt, lifecycle);
-
-/**
- * Applies one heartbeat to the inventory, idempotently and in sent_at order: a heartbeat that is a
- * duplicate or older than what is stored changes nothing, an unchanged inventory costs at most one
- * small write, and a changed one writes only the dependencies that changed.
- */
-export async function applyHeartbeat(message: HeartbeatMessage): Promise<HeartbeatOutcome> {
-  const { org, heartbeat } = message;
-  const key = instanceKey(org, heartbeat.app, heartbeat.environment, heartbeat.instance);
-  const hash = inventoryHash(heartbeat);
-  // An eventually consistent read is enough here: every write below re-checks its precondition.
-  const { Item: head } = await documents.send(
+/** The head as planning needs it. Eventually consistent: every write after it re-checks its precondition. */
+export async function readHeadState(key: TableKey): Promise<HeadState | undefined> {
+  const { Item } = await documents.send(
     new GetCommand({
       TableName: tableName,
       Key: key,
-      ProjectionExpression: 'sent_at, last_seen, inventory_hash',
+      ProjectionExpression:
+        'sent_at, last_seen, inventory_hash, stopped_at, dependencies_expire_at, lease_owner',
     }),
   );
-  const plan = planHeartbeat({
-    head: head as InstanceItem | undefined,
-    sentAt: heartbeat.sent_at,
-    hash,
-    receivedAt: message.received_at,
-    lastSeenIntervalSeconds: config.LAST_SEEN_INTERVAL_SECONDS,
-  });
-  if (plan.kind === 'ignore') return 'ignored';
-  if (plan.kind === 'coalesce') return 'coalesced';
-  if (plan.kind === 'touch') {
-    try {
-      await documents.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key,
-          UpdateExpression: 'SET sent_at = :sent, last_seen = :seen, expires_at = :expires',
-          ConditionExpression: 'inventory_hash = :hash AND sent_at < :sent',
-          ExpressionAttributeValues: {
-            ':sent': heartbeat.sent_at,
-            ':seen': message.received_at,
-            ':expires': expiresAt(message.received_at),
-            ':hash': hash,
-          },
-        }),
-      );
-      return 'touched';
-    } catch (error) {
-      // The stored inventory moved since it was read: decide again under the lease.
-      if (!isConditionFailure(error)) throw error;
-    }
+  return Item as HeadState | undefined;
+}
+
+/**
+ * Moves sent_at and last_seen of a running instance whose inventory is unchanged: one small write.
+ * False when the head changed since it was read (another inventory, a stop, a lease).
+ */
+export async function touchHead(
+  key: TableKey,
+  touch: { sentAt: string; seenAt: string; expiresAt: number; hash: string },
+): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: 'SET sent_at = :sent, last_seen = :seen, expires_at = :expires',
+        ConditionExpression:
+          'inventory_hash = :hash AND sent_at < :sent AND attribute_not_exists(stopped_at) AND attribute_not_exists(lease_owner)',
+        ExpressionAttributeValues: {
+          ':sent': touch.sentAt,
+          ':seen': touch.seenAt,
+          ':expires': touch.expiresAt,
+          ':hash': touch.hash,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
-  return writeInventory(message, hash);
+}
+
+/** The instance's lease, creating its head if need be; the head as it is once the lease is held. */
+export async function leaseInstance(
+  key: TableKey,
+  owner: string,
+  heartbeat: Heartbeat,
+): Promise<InstanceItem> {
+  const { app, environment, instance } = heartbeat;
+  return (await acquireLease<InstanceItem>(key, owner, {
+    what: `instance ${instance}`,
+    set: { app, environment, instance },
+  }))!;
+}
+
+/**
+ * Marks the instance stopped (or running again) under its lease, before its app-environment is
+ * evaluated, so that the evaluation, and any other that reads the head meanwhile, counts it right.
+ */
+export async function setStopped(key: TableKey, owner: string, stoppedAt: string | undefined): Promise<void> {
+  await documents.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: stoppedAt ? 'SET stopped_at = :stopped' : 'REMOVE stopped_at',
+      ConditionExpression: 'lease_owner = :owner',
+      ExpressionAttributeValues: { ':owner': owner, ...(stoppedAt ? { ':stopped': stoppedAt } : {}) },
+    }),
+  );
 }
 
 export function readInstanceDependencies(
@@ -100,7 +117,27 @@ export function readInstanceDependencies(
   });
 }
 
-async function recordClassification(message: HeartbeatMessage): Promise<void> {
+/** Puts the given dependency items, all with the TTL `expiresAt`, and deletes those no longer loaded. */
+export function writeDependencies(
+  org: string,
+  heartbeat: Heartbeat,
+  puts: DependencyState[],
+  removals: string[],
+  expiresAt: number,
+): Promise<void> {
+  const { app, environment, instance } = heartbeat;
+  return batchWrite(tableName, [
+    ...puts.map((dependency) => ({
+      PutRequest: { Item: dependencyItem(org, app, environment, instance, dependency, expiresAt) },
+    })),
+    ...removals.map((name) => ({
+      DeleteRequest: { Key: dependencyKey(org, app, environment, instance, name) },
+    })),
+  ]);
+}
+
+/** Stores the app-environment's classification as this heartbeat reports it, unless a newer one did. */
+export async function recordClassification(message: HeartbeatMessage): Promise<void> {
   const { org, heartbeat } = message;
   await documents
     .send(
@@ -126,61 +163,48 @@ async function recordClassification(message: HeartbeatMessage): Promise<void> {
     });
 }
 
-async function writeInventory(message: HeartbeatMessage, hash: string): Promise<HeartbeatOutcome> {
-  const { org, heartbeat } = message;
-  const { app, environment, instance } = heartbeat;
-  const key = instanceKey(org, app, environment, instance);
-  const head = (await acquireLease<InstanceItem>(key, message.id, {
-    what: `instance ${instance}`,
-    set: { app, environment, instance },
-  }))!;
-  if (head.sent_at && head.sent_at >= heartbeat.sent_at) {
-    await releaseLease(key, message.id);
-    return 'ignored';
-  }
-  const next = dependencyStates(heartbeat);
-  const { upserts, removals } = diffDependencies(
-    await readInstanceDependencies(org, app, environment, instance),
-    next,
-  );
-  await recordClassification(message);
-  await batchWrite(tableName, [
-    ...upserts.map((dependency) => ({
-      PutRequest: { Item: dependencyItem(org, app, environment, instance, dependency) },
-    })),
-    ...removals.map((name) => ({
-      DeleteRequest: { Key: dependencyKey(org, app, environment, instance, name) },
-    })),
-  ]);
-  // Before the head is written: should this fail, the redelivered message finds the head unchanged
-  // and does all of it again, findings included.
-  await evaluateAppEnvironment(org, app, environment, { changedAt: Date.now() });
+export interface HeadWrite {
+  sent_at: string;
+  last_seen: string;
+  expires_at: number;
+  /** The inventory, when this heartbeat's was written; a stopping instance keeps the one it ran with. */
+  inventory?: Pick<
+    InstanceItem,
+    | 'inventory_hash'
+    | 'dependency_count'
+    | 'runtime'
+    | 'release'
+    | 'git_sha'
+    | 'host'
+    | 'dependencies_expire_at'
+  >;
+}
+
+/** Writes the head as the heartbeat leaves it and releases the lease: the last step of a write. */
+export async function writeHead(key: TableKey, owner: string, head: HeadWrite): Promise<void> {
+  const fields: Record<string, unknown> = {
+    sent_at: head.sent_at,
+    last_seen: head.last_seen,
+    expires_at: head.expires_at,
+    ...head.inventory,
+  };
+  const names = Object.keys(fields);
   try {
     await documents.send(
       new UpdateCommand({
         TableName: tableName,
         Key: key,
-        UpdateExpression:
-          'SET sent_at = :sent, last_seen = :seen, expires_at = :expires, inventory_hash = :hash, dependency_count = :count, runtime = :runtime, #release = :release, git_sha = :sha, host = :host REMOVE lease_owner, lease_until, lease_acquired_at',
+        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')} REMOVE lease_owner, lease_until, lease_acquired_at`,
         ConditionExpression: 'lease_owner = :owner',
-        ExpressionAttributeNames: { '#release': 'release' },
+        ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
         ExpressionAttributeValues: {
-          ':sent': heartbeat.sent_at,
-          ':seen': message.received_at,
-          ':expires': expiresAt(message.received_at),
-          ':hash': hash,
-          ':count': heartbeat.deps.length,
-          ':runtime': heartbeat.runtime ?? {},
-          ':release': heartbeat.release ?? null,
-          ':sha': heartbeat.git_sha ?? null,
-          ':host': heartbeat.host ?? null,
-          ':owner': message.id,
+          ...Object.fromEntries(names.map((name) => [`:${name}`, fields[name] ?? null])),
+          ':owner': owner,
         },
       }),
     );
   } catch (error) {
-    if (isConditionFailure(error)) throw new LeaseHeldError(`instance ${instance}`);
+    if (isConditionFailure(error)) throw new LeaseHeldError(`instance ${key.sk}`);
     throw error;
   }
-  return 'written';
 }

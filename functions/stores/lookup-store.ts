@@ -102,7 +102,11 @@ async function readJoin(org: string, dependencies: LookupRow[]) {
   return { instances, appEnvironments };
 }
 
-async function groupWithJoin(org: string, dependencies: LookupRow[]): Promise<LookupResult> {
+async function groupWithJoin(
+  org: string,
+  dependencies: LookupRow[],
+  instanceCounts?: Map<string, number>,
+): Promise<LookupResult> {
   const instanceSortKey = (d: LookupRow) => instanceKey(org, d.app, d.environment, d.instance).sk;
   const appEnvironmentSortKey = (d: LookupRow) => appEnvironmentKey(org, d.app, d.environment).sk;
   const { instances, appEnvironments } = await readJoin(org, dependencies);
@@ -112,6 +116,7 @@ async function groupWithJoin(org: string, dependencies: LookupRow[]): Promise<Lo
     appEnvironments,
     instanceSortKey,
     appEnvironmentSortKey,
+    instanceCounts,
     now: new Date(),
     lifecycle,
   });
@@ -128,22 +133,28 @@ export async function lookup(org: string, query: PackageLookup): Promise<LookupR
 }
 
 /**
- * The blast radius of a vulnerability: its open findings in the organization (one Query per id of it on
- * its partition of gsi1), so that the answer counts exactly what the findings say, then the instances'
- * heads and app-environments.
+ * The blast radius of a vulnerability: its findings in the organization that live instances are exposed
+ * to (one Query per id of it on its partition of gsi1), so that the answer counts exactly what the
+ * findings say, then the listed instances' heads and app-environments.
  */
 export async function lookupVulnerability(org: string, vulnerability: Vulnerability): Promise<LookupResult> {
-  const findings = await readVulnerabilityFindings([vulnerability.id, ...vulnerability.aliases], org);
-  const rows = findings
-    .filter((finding) => finding.status === 'open')
-    .flatMap((finding) =>
-      finding.instances.map((instance) => ({
-        app: finding.app,
-        environment: finding.environment,
-        instance: instance.instance,
-        name: instance.package,
-        version: instance.version,
-      })),
-    );
-  return groupWithJoin(org, rows);
+  const findings = (
+    await readVulnerabilityFindings([vulnerability.id, ...vulnerability.aliases], org)
+  ).filter((finding) => finding.status === 'open');
+  const instanceCounts = new Map(
+    findings.map((finding) => [
+      appEnvironmentKey(org, finding.app, finding.environment).sk,
+      finding.instance_count,
+    ]),
+  );
+  const rows = findings.flatMap((finding) =>
+    finding.instances.map((instance) => ({
+      app: finding.app,
+      environment: finding.environment,
+      instance: instance.instance,
+      name: instance.package,
+      version: instance.version,
+    })),
+  );
+  return groupWithJoin(org, rows, instanceCounts);
 }

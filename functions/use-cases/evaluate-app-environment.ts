@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Classification } from '../../shared/entities/app-environment.ts';
 import { appEnvironmentKey, effectiveClassification } from '../../shared/entities/app-environment.ts';
 import type { FindingItem } from '../../shared/entities/finding.ts';
-import { adviceOf, computeFindings, diffFindings, needsAlert } from '../../shared/findings.ts';
-import { instanceStatus } from '../../shared/instance-status.ts';
+import type { InstanceItem } from '../../shared/entities/instance.ts';
+import { alertOf, computeFindings, diffFindings, needsAlert } from '../../shared/findings.ts';
+import { type InstanceStatus, instanceStatus, isLive } from '../../shared/instance-status.ts';
 import { queues } from '../../shared/resources.ts';
 import { lifecycle } from '../lib/config.ts';
 import { enqueue } from '../lib/queue.ts';
 import { advisoriesForPackages } from '../stores/advisory-store.ts';
 import { readAppEnvironment, readDependencies, readInstances } from '../stores/app-environment-store.ts';
-import { readAppEnvironmentFindings, writeFindingChanges } from '../stores/finding-store.ts';
+import {
+  markAlertDelivered,
+  readAppEnvironmentFindings,
+  writeFindingChanges,
+} from '../stores/finding-store.ts';
 import { acquireLease, isConditionFailure, releaseLease } from '../stores/lease.ts';
 
 export interface EvaluationOptions {
@@ -22,36 +26,38 @@ export interface EvaluationOptions {
   changedAt?: number;
 }
 
-/** The alert event of a new finding, with what a responder needs to act on it. */
-function alertOf(finding: FindingItem, org: string, classification: Classification) {
-  return {
-    type: 'finding.opened',
-    org,
-    app: finding.app,
-    environment: finding.environment,
-    vulnerability: finding.vulnerability,
-    aliases: finding.aliases,
-    severity: finding.severity,
-    summary: finding.summary,
-    package: finding.package,
-    packages: finding.packages,
-    basis: finding.basis,
-    vulnerable_code: finding.vulnerable_code,
-    instances: finding.instances,
-    fixed_in: finding.fixed_in,
-    advice: adviceOf(finding),
-    urls: classification.urls,
-    handles_pii: classification.handles_pii,
-    opened_at: finding.opened_at,
-  };
+/** An instance whose first inventory is being written has only a lease on its head so far: it runs. */
+function statusForEvaluation(head: InstanceItem, now: Date): InstanceStatus {
+  if (head.sent_at === undefined && head.lease_owner !== undefined && head.stopped_at === undefined) {
+    return 'running';
+  }
+  return instanceStatus(head, now, lifecycle);
+}
+
+/**
+ * Sends the alerts waiting in findings' outboxes, each then removed from its finding. Should sending
+ * fail, the error fails the message that asked for the evaluation, and its redelivery sends them; should
+ * removing fail after a send, the alert goes again with the same id, and its consumer drops it.
+ */
+async function deliverAlerts(findings: FindingItem[]): Promise<void> {
+  const pending = findings.filter((finding) => finding.alert !== undefined);
+  if (pending.length === 0) return;
+  const alertsQueue = process.env[queues.alerts.urlEnv];
+  if (!alertsQueue) throw new Error(`environment variable ${queues.alerts.urlEnv} is not set`);
+  for (const finding of pending) {
+    await enqueue(alertsQueue, finding.alert!.id, finding.alert!.event);
+    await markAlertDelivered(finding, finding.alert!.id);
+  }
 }
 
 /**
  * Brings an app-environment's findings up to date with what its live instances run and what the
  * advisories say: new findings open, changed ones are rewritten, those no instance is exposed to any
- * more are fixed. Evaluations of one app-environment take its lease, so they never interleave; each
- * reads the current state after taking it. New critical or high findings on a production,
- * internet-facing app-environment raise an alert on the alerts queue.
+ * more are fixed. Only live instances count: running and stale ones, not those that stopped.
+ * Evaluations of one app-environment take its lease, so they never interleave with each other or with
+ * a suppression; each reads the current state after taking it. New critical or high findings on a
+ * production, internet-facing app-environment raise an alert, written with the finding (an outbox)
+ * and then put on the alerts queue.
  */
 export async function evaluateAppEnvironment(
   org: string,
@@ -75,26 +81,18 @@ export async function evaluateAppEnvironment(
   if (lease === undefined) return { opened: 0, written: 0 };
   try {
     const evaluatedAt = new Date().toISOString();
+    // Consistent reads: the heartbeat that asked for this evaluation has just written what it reads.
     const [appEnvironment, heads, dependencies, stored] = await Promise.all([
       readAppEnvironment(org, app, environment, true),
-      readInstances(org, app, environment),
-      readDependencies(org, app, environment),
+      readInstances(org, app, environment, true),
+      readDependencies(org, app, environment, true),
       readAppEnvironmentFindings(org, app, environment, true),
     ]);
-    const now = new Date();
-    // An instance whose first inventory is being written has only a lease on its head so far.
-    const live = new Set(
-      heads
-        .filter((head) =>
-          head.sent_at === undefined
-            ? head.lease_owner !== undefined
-            : instanceStatus(head, now, lifecycle) !== 'retired',
-        )
-        .map((head) => head.instance),
-    );
-    const running = dependencies.filter((dependency) => live.has(dependency.instance));
+    const statuses = new Map(heads.map((head) => [head.instance, statusForEvaluation(head, new Date())]));
+    const live = dependencies.filter((dependency) => isLive(statuses.get(dependency.instance) ?? 'retired'));
+    const running = new Set([...statuses].filter(([, status]) => status === 'running').map(([name]) => name));
     const advisories = await advisoriesForPackages(
-      running.map((dependency) => dependency.name),
+      live.map((dependency) => dependency.name),
       options.freshAdvisories,
     );
     const { writes, deletes, opened } = diffFindings(
@@ -102,22 +100,19 @@ export async function evaluateAppEnvironment(
       app,
       environment,
       stored,
-      computeFindings(running, advisories),
+      computeFindings(live, advisories, running),
       evaluatedAt,
     );
-    await writeFindingChanges(writes, deletes);
     const classification = appEnvironment
       ? effectiveClassification(appEnvironment)
       : { internet_facing: false, handles_pii: false, urls: [] };
-    const alertsQueue = process.env[queues.alerts.urlEnv];
     for (const finding of opened.filter((item) => needsAlert(item, classification))) {
-      if (!alertsQueue) throw new Error(`environment variable ${queues.alerts.urlEnv} is not set`);
-      await enqueue(
-        alertsQueue,
-        `${finding.vulnerability}-${randomUUID()}`,
-        alertOf(finding, org, classification),
-      );
+      const event = alertOf(finding, org, classification);
+      finding.alert = { id: event.id, event };
     }
+    await writeFindingChanges(writes, deletes);
+    const replaced = new Set([...writes, ...deletes].map((finding) => finding.sk));
+    await deliverAlerts([...writes, ...stored.filter((finding) => !replaced.has(finding.sk))]);
     return { opened: opened.length, written: writes.length };
   } finally {
     await releaseLease(key, owner).catch((error) => {

@@ -17,6 +17,8 @@ export interface DependencyItem extends TableKey {
   version: string;
   ecosystem: Ecosystem;
   started: boolean;
+  /** TTL, so that an instance the retirement never reached leaves nothing behind. */
+  expires_at: number;
 }
 
 export const appEnvironmentPartition = (org: string, app: string, environment: string): string =>
@@ -50,6 +52,7 @@ export function dependencyItem(
   environment: string,
   instance: string,
   dependency: DependencyState,
+  expiresAt: number,
 ): DependencyItem {
   return {
     ...dependencyKey(org, app, environment, instance, dependency.name),
@@ -59,5 +62,6 @@ export function dependencyItem(
     environment,
     instance,
     ...dependency,
+    expires_at: expiresAt,
   };
 }

@@ -47,7 +47,13 @@ export interface FindingContent {
   /** `release` when every instance was matched on its OTP release alone, not on its applications. */
   basis: Basis;
   vulnerable_code: VulnerableCode;
+  /**
+   * The exposed instances, at most maxListedInstances of them (those running first), so that a
+   * finding stays far below DynamoDB's 400 KB item limit whatever the fleet.
+   */
   instances: FindingInstance[];
+  /** How many instances are exposed, listed or not. */
+  instance_count: number;
   /** The lowest version of `package` that fixes every affected instance. */
   fixed_in: string | null;
   upgrades: Upgrade[];
@@ -69,6 +75,46 @@ export interface FindingItem extends TableKey, FindingContent {
   /** When the app-environment was last evaluated: an older evaluation never overwrites a newer one. */
   evaluated_at: string;
   suppression?: Suppression;
+  /**
+   * The outbox: an alert written in the same PutItem as the finding that raised it, so that it cannot
+   * be lost between the two, and removed once the alerts queue has taken it.
+   */
+  alert?: PendingAlert;
+  /** When the alerts queue took the alert of this opening. */
+  alerted_at?: string;
+}
+
+/** Each row of `instances` is about 150 bytes: 100 of them keep a finding near 16 KB. */
+export const maxListedInstances = 100;
+
+export interface PendingAlert {
+  /** Stable for one opening of one finding: the consumer drops a message it has seen. */
+  id: string;
+  event: AlertEvent;
+}
+
+/** What a responder needs to act on a new finding, as the alerts queue carries it. */
+export interface AlertEvent {
+  id: string;
+  type: 'finding.opened';
+  org: string;
+  app: string;
+  environment: string;
+  vulnerability: string;
+  aliases: string[];
+  severity: Severity | null;
+  summary: string;
+  package: string;
+  packages: string[];
+  basis: Basis;
+  vulnerable_code: VulnerableCode;
+  instances: FindingInstance[];
+  instance_count: number;
+  fixed_in: string | null;
+  advice: string;
+  urls: string[];
+  handles_pii: boolean;
+  opened_at: string;
 }
 
 export interface Suppression {
@@ -122,6 +168,7 @@ export function currentFinding(item: FindingItem): FindingItem {
     basis: item.basis ?? 'application',
     vulnerable_code: item.vulnerable_code ?? { modules: [], functions: [], files: [], conditions: [] },
     upgrades: item.upgrades ?? [{ package: item.package, to: item.fixed_in, otp_release: null }],
+    instance_count: item.instance_count ?? new Set(item.instances.map((row) => row.instance)).size,
     instances: item.instances.map((instance) => ({
       ...instance,
       package: instance.package ?? item.package,

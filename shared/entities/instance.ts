@@ -18,8 +18,12 @@ export interface InstanceItem extends TableKey {
   release?: { name: string; version: string };
   git_sha?: string;
   host?: string;
+  /** When the instance said it was shutting down (a heartbeat with `stopping`): it is live no more. */
+  stopped_at?: string;
   /** Epoch seconds after which DynamoDB deletes the head (TTL): the instance has left the inventory. */
   expires_at?: number;
+  /** The TTL that every dependency item of the instance carries (see instance-status.ts). */
+  dependencies_expire_at?: number;
   /** While a changed inventory is being written, the message that holds the instance and until when. */
   lease_owner?: string;
   lease_until?: number;

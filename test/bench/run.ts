@@ -113,7 +113,10 @@ async function writeFleetDirectly(org: string, heartbeats: Heartbeat[]): Promise
   const { instanceKey } = await import('../../shared/entities/instance.ts');
   const { dependencyItem } = await import('../../shared/entities/dependency.ts');
   const { inventoryHash, reportedClassification } = await import('../../shared/inventory.ts');
+  const { dependenciesExpireAt } = await import('../../shared/instance-status.ts');
+  const { lifecycle } = await import('../../functions/lib/config.ts');
   const seenAt = now();
+  const expiresAt = dependenciesExpireAt(seenAt, lifecycle);
   const requests: { PutRequest: { Item: Record<string, unknown> } }[] = [];
   const appEnvironments = new Set<string>();
   for (const h of heartbeats) {
@@ -148,12 +151,15 @@ async function writeFleetDirectly(org: string, heartbeats: Heartbeat[]): Promise
           runtime: h.runtime,
           release: h.release,
           host: h.host,
+          dependencies_expire_at: expiresAt,
         },
       },
     });
     for (const dependency of dependencyStates(h)) {
       requests.push({
-        PutRequest: { Item: { ...dependencyItem(org, h.app, h.environment, h.instance, dependency) } },
+        PutRequest: {
+          Item: { ...dependencyItem(org, h.app, h.environment, h.instance, dependency, expiresAt) },
+        },
       });
     }
   }

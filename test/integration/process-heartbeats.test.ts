@@ -35,7 +35,7 @@ const head = async (org: string, instance = 'billing@web-1') =>
     )
   ).Item;
 
-const hour = (h: number) => `2026-11-29T${String(h).padStart(2, '0')}:00:00Z`;
+const hour = (h: number) => `2026-11-29T${String(h).padStart(2, '0')}:00:00.000Z`;
 
 describe('process-heartbeats', () => {
   it('stores a new instance: its head, its classified dependencies and the package index', async () => {

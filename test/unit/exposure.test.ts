@@ -48,6 +48,7 @@ function instance(name: string, applications: Record<string, string>): Dependenc
     name: application,
     version,
     ecosystem: ecosystemOf(application),
+    expires_at: 0,
     started: application !== 'ssh',
   }));
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { type DependencyItem, dependencyItem } from '../../shared/entities/dependency.ts';
 import { type FindingItem, findingKeys } from '../../shared/entities/finding.ts';
-import { type ComputedFinding, diffFindings } from '../../shared/findings.ts';
+import {
+  type ComputedFinding,
+  computeFindings,
+  diffFindings,
+  type PackageAdvisory,
+} from '../../shared/findings.ts';
 
 /** How an evaluation moves stored findings to what it computed: one finding per flaw, whatever came before. */
 
@@ -26,6 +32,7 @@ const computed = (overrides: Partial<ComputedFinding> = {}): ComputedFinding => 
       fixed_in: '2.16.1',
     },
   ],
+  instance_count: 1,
   fixed_in: '2.16.1',
   upgrades: [{ package: 'cowlib', to: '2.16.1', otp_release: null }],
   ...overrides,
@@ -106,5 +113,67 @@ describe('diffFindings', () => {
     expect(diff(writes, [])).toEqual({ writes: [], deletes: [], opened: [] });
     const reopened = diff(writes, [computed()]);
     expect(reopened.opened).toEqual([expect.objectContaining({ status: 'open', opened_at: evaluatedAt })]);
+  });
+
+  it('keeps an alert not yet delivered in the outbox when the finding is rewritten or fixed', () => {
+    const alert = { id: 'acme/billing/prod/CVE-2026-43970/2026-11-01T00:00:00.000Z', event: {} as never };
+    const before = stored(computed(), { alert });
+    const changed = diff([before], [computed({ fixed_in: '2.16.2' })]);
+    expect(changed.writes).toEqual([expect.objectContaining({ alert, fixed_in: '2.16.2' })]);
+    const fixed = diff([before], []);
+    expect(fixed.writes).toEqual([expect.objectContaining({ alert, status: 'fixed' })]);
+  });
+});
+
+describe('computeFindings', () => {
+  const plug = (instance: string, version: string): DependencyItem =>
+    dependencyItem(
+      'acme',
+      'billing',
+      'prod',
+      instance,
+      { name: 'plug', version, ecosystem: 'hex', started: true },
+      0,
+    );
+  const advisories = new Map<string, PackageAdvisory[]>([
+    [
+      'plug',
+      [
+        {
+          vulnerability: 'CVE-2026-0001',
+          aliases: [],
+          summary: 'a flaw in plug',
+          severity: 'high',
+          packages: ['plug'],
+          conditions: [],
+          affected: {
+            package: 'plug',
+            ecosystem: 'hex',
+            ranges: [{ type: 'events', events: [{ introduced: '0' }, { fixed: '1.16.2' }] }],
+            versions: [],
+            fixed: ['1.16.2'],
+            modules: [],
+            functions: [],
+            files: [],
+          },
+        },
+      ],
+    ],
+  ]);
+
+  it('lists at most 100 instances, running ones first, and counts them all', () => {
+    const name = (i: number) => `web-${String(i).padStart(4, '0')}`;
+    const dependencies = Array.from({ length: 5000 }, (_, i) =>
+      plug(name(i), i % 2 === 0 ? '1.16.1' : '1.16.2'),
+    );
+    // The first 1,000 instances went silent: they are live but stale.
+    const running = new Set(Array.from({ length: 4000 }, (_, i) => name(i + 1000)));
+    const [finding] = computeFindings(dependencies, advisories, running);
+    expect(finding!.instance_count).toBe(2500);
+    expect(finding!.instances).toHaveLength(100);
+    expect(finding!.instances.every((row) => running.has(row.instance))).toBe(true);
+    expect(finding!.instances[0]!.instance).toBe('web-1000');
+    expect(finding!.fixed_in).toBe('1.16.2');
+    expect(JSON.stringify(finding).length).toBeLessThan(32 * 1024);
   });
 });

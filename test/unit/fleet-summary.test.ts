@@ -13,6 +13,7 @@ function finding(
   severity: FindingItem['severity'],
   status: FindingItem['status'],
   suppressedUntil?: string,
+  instance = 'w1',
 ): FindingItem {
   return {
     ...findingKeys('acme', 'billing', 'prod', vulnerability),
@@ -28,13 +29,14 @@ function finding(
     basis: 'application',
     vulnerable_code: { modules: [], functions: [], files: [], conditions: [] },
     instances: packages.map((name) => ({
-      instance: 'w1',
+      instance,
       package: name,
       version: '1.0.0',
       started: true,
       basis: 'application' as const,
       fixed_in: null,
     })),
+    instance_count: 1,
     fixed_in: null,
     upgrades: packages.map((name) => ({ package: name, to: null, otp_release: null })),
     status,
@@ -52,7 +54,11 @@ function finding(
       : {}),
   };
 }
-const lifecycle = { staleAfterSeconds: 3 * 3600, retentionSeconds: 7 * 24 * 3600 };
+const lifecycle = {
+  staleAfterSeconds: 3 * 3600,
+  retentionSeconds: 7 * 24 * 3600,
+  stoppedRetentionSeconds: 24 * 3600,
+};
 
 const items = {
   appEnvironments: [
@@ -90,12 +96,22 @@ const items = {
       instance: 'w3',
       last_seen: '2026-11-20T07:30:00Z',
     },
+    {
+      ...instanceKey('acme', 'billing', 'prod', 'w4'),
+      app: 'billing',
+      environment: 'prod',
+      instance: 'w4',
+      last_seen: '2026-11-30T07:45:00Z',
+      stopped_at: '2026-11-30T07:45:00Z',
+      runtime: { otp: '25.3', elixir: '1.14.0' },
+    },
   ],
   findings: [
     finding('CVE-1', ['plug', 'plug_crypto'], 'high', 'open'),
     finding('CVE-2', ['ssl'], 'critical', 'fixed'),
     finding('CVE-3', ['ssh'], 'critical', 'open', '2026-12-30T00:00:00Z'),
     finding('CVE-4', ['phoenix'], 'medium', 'open', '2026-11-01T00:00:00Z'),
+    finding('CVE-5', ['cowlib'], 'critical', 'open', undefined, 'w2'),
   ],
   latestScans: [
     {
@@ -113,9 +129,13 @@ const items = {
 describe('summarizeFleet', () => {
   const [billing] = summarizeFleet(items, now, lifecycle);
 
-  it('counts running and stale instances and leaves out expired ones', () => {
-    expect(billing!.instances).toEqual({ running: 1, stale: 1 });
+  it('counts running, stale and stopped instances, and leaves out expired ones', () => {
+    expect(billing!.instances).toEqual({ running: 1, stale: 1, stopped: 1 });
+  });
+
+  it('takes last seen and runtimes from live instances only, not from one that stopped', () => {
     expect(billing!.last_seen).toBe('2026-11-30T07:30:00Z');
+    expect(billing!.runtime.elixir).toEqual(['1.17.3']);
   });
 
   it('applies overrides over what agents reported', () => {
@@ -123,7 +143,8 @@ describe('summarizeFleet', () => {
   });
 
   it('counts open runtime vulnerabilities once each, leaving out fixed ones and active suppressions', () => {
-    // CVE-1 (two packages) counts once; CVE-2 is fixed; CVE-3 is suppressed; CVE-4's suppression expired.
+    // CVE-1 (two packages) counts once; CVE-2 is fixed; CVE-3 is suppressed; CVE-4's suppression
+    // expired; CVE-5's only exposed instance is stale, so the finding is stale and not counted.
     expect(billing!.vulnerabilities.runtime).toEqual({ critical: 0, high: 1, medium: 1, low: 0 });
   });
 

@@ -9,12 +9,19 @@ import { versionSelector } from '../../shared/version-selector.ts';
 const org = 'acme';
 
 function dependency(app: string, environment: string, instance: string, version: string): DependencyItem {
-  return dependencyItem(org, app, environment, instance, {
-    name: 'plug',
-    version,
-    ecosystem: 'hex',
-    started: true,
-  });
+  return dependencyItem(
+    org,
+    app,
+    environment,
+    instance,
+    {
+      name: 'plug',
+      version,
+      ecosystem: 'hex',
+      started: true,
+    },
+    0,
+  );
 }
 
 function head(app: string, environment: string, instance: string, lastSeen: string): InstanceItem {
@@ -100,7 +107,11 @@ describe('groupLookupMatches', () => {
     instanceSortKey: (d) => instanceKey(org, d.app, d.environment, d.instance).sk,
     appEnvironmentSortKey: (d) => appEnvironmentKey(org, d.app, d.environment).sk,
     now: new Date('2026-11-29T12:00:00Z'),
-    lifecycle: { staleAfterSeconds: 3 * 3600, retentionSeconds: 7 * 24 * 3600 },
+    lifecycle: {
+      staleAfterSeconds: 3 * 3600,
+      retentionSeconds: 7 * 24 * 3600,
+      stoppedRetentionSeconds: 24 * 3600,
+    },
   });
 
   it('groups instances by app and environment, most exposed first', () => {

@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import type { InstanceItem } from '../../shared/entities/instance.ts';
+import { instanceStatus } from '../../shared/instance-status.ts';
+import { lifecycle } from '../lib/config.ts';
+import { readOrganizationItems } from '../stores/organization-store.ts';
+import { deleteSilentInstance } from '../stores/retirement-store.ts';
+import { evaluateAppEnvironment } from './evaluate-app-environment.ts';
+
+/**
+ * Removes an instance from the inventory. One that went silent may still count in its findings (as
+ * stale): they are evaluated again without it, and those it alone was exposed to are fixed. A stopped
+ * one left its findings when it stopped. False when the instance came back meanwhile.
+ */
+export async function retireInstance(org: string, head: InstanceItem): Promise<boolean> {
+  if (!(await deleteSilentInstance(org, head, `retire-${randomUUID()}`))) return false;
+  if (head.stopped_at === undefined) await evaluateAppEnvironment(org, head.app, head.environment);
+  return true;
+}
+
+/** Retires every instance of the organization that has been silent, or stopped, past its retention. */
+export async function retireSilentInstances(org: string, now: Date): Promise<number> {
+  const { instances } = await readOrganizationItems(org);
+  let retired = 0;
+  for (const head of instances) {
+    if (instanceStatus(head, now, lifecycle) === 'retired' && (await retireInstance(org, head))) retired++;
+  }
+  return retired;
+}
