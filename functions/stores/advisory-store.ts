@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mergeVulnerabilities, recordId, titleKey } from '../../shared/advisories/merge.ts';
 import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
@@ -151,8 +152,7 @@ const packageAdvisoryItem = (
  */
 export async function saveVulnerabilities(records: Vulnerability[]): Promise<Vulnerability[]> {
   const changed: Vulnerability[] = [];
-  const packages = new Set(await readAdvisoryPackages(true));
-  const packagesBefore = packages.size;
+  const packages = new Set((await readAdvisoryCatalog()).packages);
   const entriesCache: PackageEntries = new Map();
   for (const incoming of mergeVulnerabilities(records)) {
     const related = await relatedVulnerabilities(incoming, entriesCache);
@@ -211,48 +211,59 @@ export async function saveVulnerabilities(records: Vulnerability[]): Promise<Vul
       changed.push(merged);
     }
   }
-  if (packages.size !== packagesBefore) {
-    const names = [...packages].sort();
+  // Written last, after every item it stands for: a reader that sees the new revision sees them all.
+  if (changed.length > 0) {
     await documents.send(
-      new PutCommand({ TableName: tableName, Item: { ...advisoryPackagesKey, packages: names } }),
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...advisoryPackagesKey, packages: [...packages].sort(), revision: randomUUID() },
+      }),
     );
-    packagesCache = { names, until: Date.now() + cacheMs };
   }
-  // What this container cached of the packages that changed is stale now.
-  if (changed.length > 0) advisoriesCache.clear();
   return changed;
 }
 
-/**
- * Advisory data changes daily at most; a container trusts what it read for five minutes. The advisory
- * consumer reads fresh, so a new advisory is matched as soon as it is stored.
- */
-const cacheMs = 5 * 60_000;
-let packagesCache: { names: string[]; until: number } | undefined;
-const advisoriesCache = new Map<string, { advisories: PackageAdvisory[]; until: number }>();
-
-export async function readAdvisoryPackages(fresh = false): Promise<string[]> {
-  if (!fresh && packagesCache && packagesCache.until > Date.now()) return packagesCache.names;
-  const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: advisoryPackagesKey }));
-  const names = (Item?.packages as string[] | undefined) ?? [];
-  packagesCache = { names, until: Date.now() + cacheMs };
-  return names;
+/** Which packages any advisory affects, and a revision that every change to the advisories moves. */
+interface AdvisoryCatalog {
+  packages: string[];
+  revision: string;
 }
 
-/** The advisories of each of these packages that any advisory affects; one Query per such package. */
-export async function advisoriesForPackages(
-  names: string[],
-  fresh = false,
-): Promise<Map<string, PackageAdvisory[]>> {
-  const affected = new Set(await readAdvisoryPackages(fresh));
+async function readAdvisoryCatalog(): Promise<AdvisoryCatalog> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: tableName, Key: advisoryPackagesKey, ConsistentRead: true }),
+  );
+  return { packages: (Item?.packages as string[] | undefined) ?? [], revision: Item?.revision ?? '' };
+}
+
+/**
+ * A package's advisories as this container read them, trusted while the catalog's revision stands.
+ * Trusting them for a while instead would let an evaluation in another container, after a new
+ * advisory was matched, fix the finding it opened and open it again minutes later.
+ */
+const advisoriesCache = new Map<string, PackageAdvisory[]>();
+let cachedRevision: string | undefined;
+
+/**
+ * The advisories of each of these packages that any advisory affects: the catalog read consistently
+ * (one small GetItem), then one Query per such package that this container has not read since the
+ * advisories last changed.
+ */
+export async function advisoriesForPackages(names: string[]): Promise<Map<string, PackageAdvisory[]>> {
+  const catalog = await readAdvisoryCatalog();
+  if (catalog.revision !== cachedRevision) {
+    advisoriesCache.clear();
+    cachedRevision = catalog.revision;
+  }
+  const affected = new Set(catalog.packages);
   const result = new Map<string, PackageAdvisory[]>();
   await Promise.all(
     [...new Set(names)]
       .filter((name) => affected.has(name))
       .map(async (name) => {
         const cached = advisoriesCache.get(name);
-        if (!fresh && cached && cached.until > Date.now()) {
-          result.set(name, cached.advisories);
+        if (cached) {
+          result.set(name, cached);
           return;
         }
         const items = await queryAll<PackageAdvisoryItem>({
@@ -270,7 +281,7 @@ export async function advisoriesForPackages(
           conditions: item.conditions ?? [],
           affected: currentAffected(item.affected),
         }));
-        advisoriesCache.set(name, { advisories, until: Date.now() + cacheMs });
+        advisoriesCache.set(name, advisories);
         result.set(name, advisories);
       }),
   );

@@ -17,8 +17,6 @@ import {
 import { acquireLease, isConditionFailure, releaseLease } from '../stores/lease.ts';
 
 export interface EvaluationOptions {
-  /** Read advisories from the table rather than from this container's five-minute cache. */
-  freshAdvisories?: boolean;
   /**
    * When the change that asks for this evaluation was stored: an evaluation of the same
    * app-environment that took its lease after that reads the change, and makes this one needless.
@@ -91,10 +89,7 @@ export async function evaluateAppEnvironment(
     const statuses = new Map(heads.map((head) => [head.instance, statusForEvaluation(head, new Date())]));
     const live = dependencies.filter((dependency) => isLive(statuses.get(dependency.instance) ?? 'retired'));
     const running = new Set([...statuses].filter(([, status]) => status === 'running').map(([name]) => name));
-    const advisories = await advisoriesForPackages(
-      live.map((dependency) => dependency.name),
-      options.freshAdvisories,
-    );
+    const advisories = await advisoriesForPackages(live.map((dependency) => dependency.name));
     const { writes, deletes, opened } = diffFindings(
       org,
       app,

@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../infra/local/local-stack.ts';
+import { bodyOf } from '../support/events.ts';
 import { eventually } from '../support/local-services.ts';
 import { sharedAdvisories } from '../support/shared-advisories.ts';
 import { nodeArguments, root, startStackProcess } from '../support/stack-process.ts';
@@ -13,8 +14,9 @@ import { nodeArguments, root, startStackProcess } from '../support/stack-process
 /**
  * The README's promise, end to end: `npm start` brings Muster up on local servers, the CLI creates
  * keys, a heartbeat goes in through the local gateway, and a lookup finds it, for its organization
- * only; advisories imported from the CLI reach the demo fleet's findings through the queue; a second
- * start on the same data directory finds the same data.
+ * only; advisories imported from the CLI reach the demo fleet's findings through the queue; a rolling
+ * deploy of a fix closes its finding as the old instances say goodbye; a second start on the same
+ * data directory finds the same data.
  */
 
 const dataDir = mkdtempSync(join(tmpdir(), 'muster-e2e-'));
@@ -73,6 +75,72 @@ async function lookup(api: string, key: string, name: string, version: string) {
   expect(response.status).toBe(200);
   return ((await response.json()) as { matches: { app: string; instances: { instance: string }[] }[] })
     .matches;
+}
+
+/** A GET through the local gateway, its JSON body loosely typed so that assertions can reach into it. */
+async function get(api: string, key: string, path: string) {
+  const response = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  expect(response.status).toBe(200);
+  return bodyOf({ body: await response.text() });
+}
+
+/**
+ * A rolling deploy of a fix: old instances run a vulnerable version, new ones the fixed one, then the
+ * old ones say goodbye as they stop. The finding closes within 30 seconds of the last goodbye.
+ */
+async function rollingDeploy(api: string): Promise<void> {
+  const ingestKey = lastLine(await cli('keys', 'create', '--org', 'e2e-deploy', '--scope', 'ingest'));
+  const readKey = lastLine(await cli('keys', 'create', '--org', 'e2e-deploy', '--scope', 'read'));
+  const advisory = join(dataDir, 'GHSA-e2e-dep1-oy01.json');
+  writeFileSync(
+    advisory,
+    JSON.stringify({
+      schema_version: '1.7.3',
+      id: 'GHSA-e2e-dep1-oy01',
+      modified: new Date().toISOString(),
+      summary: 'Remote code execution in deploy_widget',
+      database_specific: { severity: 'CRITICAL' },
+      affected: [
+        {
+          package: { ecosystem: 'Hex', name: 'deploy_widget' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0.1' }] }],
+        },
+      ],
+    }),
+  );
+  await cli('advisories', 'import', advisory);
+  const report = async (instance: string, version: string, stopping = false) => {
+    const response = await fetch(`${api}/v1/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...example,
+        app: 'shop',
+        instance,
+        sent_at: new Date().toISOString(),
+        deps: [{ name: 'deploy_widget', version }],
+        ...(stopping ? { stopping } : {}),
+      }),
+    });
+    expect(response.status).toBe(202);
+  };
+  const finding = async () =>
+    (await get(api, readKey, '/v1/apps/shop/prod')).findings.find(
+      (f: { id: string }) => f.id === 'GHSA-e2e-dep1-oy01',
+    );
+  for (const instance of ['shop@old-1', 'shop@old-2']) await report(instance, '1.0.0');
+  await eventually(async () => expect(await finding()).toMatchObject({ status: 'open', instance_count: 2 }));
+  for (const instance of ['shop@new-1', 'shop@new-2']) await report(instance, '1.0.1');
+  for (const instance of ['shop@old-1', 'shop@old-2']) await report(instance, '1.0.0', true);
+  const lastGoodbye = Date.now();
+  await eventually(async () => expect(await finding()).toMatchObject({ status: 'fixed' }), 30_000);
+  expect(Date.now() - lastGoodbye).toBeLessThan(30_000);
+  const [shop] = (await get(api, readKey, '/v1/apps')).apps;
+  expect(shop).toMatchObject({
+    app: 'shop',
+    instances: { running: 2, stale: 0, stopped: 2 },
+    vulnerabilities: { runtime: { critical: 0 } },
+  });
 }
 
 afterAll(async () => {
@@ -147,6 +215,7 @@ describe('npm start', () => {
       });
       expect(bombs.map((finding) => finding.id)).toEqual(['CVE-2026-43970']);
     }
+    await rollingDeploy(endpoints.api);
     expect(await stop()).toBe(0);
 
     const again = await start();
