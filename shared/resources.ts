@@ -191,6 +191,8 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 256,
     timeoutSeconds: 300,
     table: 'read-write',
+    // Its evaluations send what an earlier evaluation left in a finding's alert outbox.
+    sendsTo: ['alerts'],
   },
   'suppress-finding': {
     name: 'suppress-finding',

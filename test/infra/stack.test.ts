@@ -130,4 +130,18 @@ describe('MusterStack', () => {
     expect(summary.has('dynamodb:PutItem')).toBe(false);
     expect([...policiesOf('lookup')].some((action) => action.startsWith('sqs:'))).toBe(false);
   });
+
+  it('lets every function that evaluates findings deliver their alerts', () => {
+    // Any evaluation sends what an earlier one left in a finding's alert outbox.
+    for (const name of ['process-heartbeats', 'match-advisories', 'retire-instances']) {
+      expect(policiesOf(name).has('sqs:SendMessage'), name).toBe(true);
+      const lambda = Object.entries(
+        template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
+      ).find(([id]) =>
+        id.startsWith(name.replace(/(^|-)([a-z])/g, (_, __, l: string) => l.toUpperCase())),
+      )?.[1];
+      const variables = (lambda?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables, name).toHaveProperty(queues.alerts.urlEnv);
+    }
+  });
 });
