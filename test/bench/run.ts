@@ -591,7 +591,7 @@ ${Object.entries(rematches)
   .map(([id, r]) => row([id, r.appEnvironments, r.rru, r.wru]))
   .join('\n')}
 
-Each evaluation reads the app-environment's dependency items and its findings (consistent reads) and writes only the findings that changed; the write units above are mostly new findings of the advisory (each also written to \`gsi1\`, not counted by dynalite). A finding holds the vulnerable code and the conditions of exposure besides its instances (about 1.3 KB for two instances), so reading an app-environment's findings costs more than when findings were one small item per package, and the organization-wide reads (the weekly summary's) include them.
+Each evaluation reads the advisory catalog, the app-environment's instance heads, dependency items and findings, all with strong consistency so that it sees what the heartbeat that asked for it has just written, and writes only the findings that changed. The fleets here were written straight to the table without findings, so the first re-match is each app-environment's first evaluation and writes all of its findings (each also written to \`gsi1\`, not counted by dynalite); a new critical or high finding of a production, internet-facing app-environment carries its alert in that same write (the outbox) and is updated once more when the alert is on the queue. A re-match that changes nothing writes two units per app-environment: its lease, taken and released. A finding holds the vulnerable code and the conditions of exposure besides its instances (about 1.3 KB for two instances), so reading an app-environment's findings costs more than when findings were one small item per package, and the organization-wide reads (the weekly summary's) include them.
 
 ## Throughput
 
