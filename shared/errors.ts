@@ -51,23 +51,21 @@ export class UnsupportedMediaTypeError extends MusterError {
   readonly code = 'unsupported_media_type';
 }
 
-export class RateLimitedError extends MusterError {
-  readonly status = 429;
-  readonly code = 'rate_limited';
-
+/** An error that tells the client when to try again (Retry-After). */
+abstract class RetryLaterError extends MusterError {
   constructor(message: string, retryAfterSeconds: number) {
     super(message);
     this.headers['retry-after'] = String(retryAfterSeconds);
   }
 }
 
+export class RateLimitedError extends RetryLaterError {
+  readonly status = 429;
+  readonly code = 'rate_limited';
+}
+
 /** Another change to the same thing is under way and did not finish in time: retry shortly. */
-export class BusyError extends MusterError {
+export class BusyError extends RetryLaterError {
   readonly status = 503;
   readonly code = 'busy';
-
-  constructor(message: string, retryAfterSeconds: number) {
-    super(message);
-    this.headers['retry-after'] = String(retryAfterSeconds);
-  }
 }
