@@ -135,12 +135,12 @@ describe('MusterStack', () => {
     // Any evaluation sends what an earlier one left in a finding's alert outbox.
     for (const name of ['process-heartbeats', 'match-advisories', 'retire-instances']) {
       expect(policiesOf(name).has('sqs:SendMessage'), name).toBe(true);
-      const lambda = Object.entries(
+      const [, lambda] = Object.entries(
         template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
-      ).find(([id]) =>
-        id.startsWith(name.replace(/(^|-)([a-z])/g, (_, __, l: string) => l.toUpperCase())),
-      )?.[1];
-      const variables = (lambda?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      ).find(([id]) => id.startsWith(name.replace(/(^|-)([a-z])/g, (_, __, l: string) => l.toUpperCase())))!;
+      const { Variables: variables } = lambda.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      };
       expect(variables, name).toHaveProperty(queues.alerts.urlEnv);
     }
   });
