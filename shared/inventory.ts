@@ -89,13 +89,14 @@ export type HeartbeatPlan =
    */
   | { kind: 'write' };
 
+/** What planning a heartbeat reads of an instance's head. */
+export type HeadState = Pick<
+  InstanceItem,
+  'sent_at' | 'last_seen' | 'inventory_hash' | 'stopped_at' | 'dependencies_expire_at' | 'lease_owner'
+>;
+
 export interface PlanInput {
-  head:
-    | Pick<
-        InstanceItem,
-        'sent_at' | 'last_seen' | 'inventory_hash' | 'stopped_at' | 'dependencies_expire_at' | 'lease_owner'
-      >
-    | undefined;
+  head: HeadState | undefined;
   sentAt: string;
   stopping: boolean;
   hash: string;

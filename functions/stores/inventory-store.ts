@@ -10,7 +10,7 @@ import {
 import type { InstanceItem } from '../../shared/entities/instance.ts';
 import type { TableKey } from '../../shared/entities/key-parts.ts';
 import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
-import { reportedClassification } from '../../shared/inventory.ts';
+import { type HeadState, reportedClassification } from '../../shared/inventory.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchWrite } from './batch-write.ts';
@@ -18,12 +18,6 @@ import { acquireLease, isConditionFailure, LeaseHeldError } from './lease.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
-
-/** What planning a heartbeat reads of an instance's head. */
-export type HeadState = Pick<
-  InstanceItem,
-  'sent_at' | 'last_seen' | 'inventory_hash' | 'stopped_at' | 'dependencies_expire_at' | 'lease_owner'
->;
 
 /** The head as planning needs it. Eventually consistent: every write after it re-checks its precondition. */
 export async function readHeadState(key: TableKey): Promise<HeadState | undefined> {

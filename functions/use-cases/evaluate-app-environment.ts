@@ -78,7 +78,7 @@ export async function evaluateAppEnvironment(
   });
   if (lease === undefined) return { opened: 0, written: 0 };
   try {
-    const evaluatedAt = new Date().toISOString();
+    const now = new Date();
     // Consistent reads: the heartbeat that asked for this evaluation has just written what it reads.
     const [appEnvironment, heads, dependencies, stored] = await Promise.all([
       readAppEnvironment(org, app, environment, true),
@@ -86,7 +86,7 @@ export async function evaluateAppEnvironment(
       readDependencies(org, app, environment, true),
       readAppEnvironmentFindings(org, app, environment, true),
     ]);
-    const statuses = new Map(heads.map((head) => [head.instance, statusForEvaluation(head, new Date())]));
+    const statuses = new Map(heads.map((head) => [head.instance, statusForEvaluation(head, now)]));
     const live = dependencies.filter((dependency) => isLive(statuses.get(dependency.instance) ?? 'retired'));
     const running = new Set([...statuses].filter(([, status]) => status === 'running').map(([name]) => name));
     const advisories = await advisoriesForPackages(live.map((dependency) => dependency.name));
@@ -96,7 +96,7 @@ export async function evaluateAppEnvironment(
       environment,
       stored,
       computeFindings(live, advisories, running),
-      evaluatedAt,
+      now.toISOString(),
     );
     const classification = appEnvironment
       ? effectiveClassification(appEnvironment)
