@@ -119,7 +119,7 @@ export type Heartbeat = z.infer<typeof heartbeatSchema>;
  * How far ahead of the server's clock a heartbeat may be sent. A later one would hold the instance:
  * every heartbeat sent before that time would count as older and be ignored until the head expires.
  */
-export const maxClockSkewSeconds = 300;
+const maxClockSkewSeconds = 300;
 
 /** A heartbeat as the API accepts it at `receivedAt`: valid, and not sent in the future. */
 export function acceptHeartbeat(body: unknown, receivedAt: Date): Heartbeat {
