@@ -1,9 +1,11 @@
 import * as z from 'zod';
 import { advisoryIdSchema } from '../shared/advisory-id.ts';
+import { parseAdvisorySources, sourceHealth } from '../shared/advisory-sources.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { organizationAdvisories } from '../shared/organization-advisories.ts';
 import { parseOrThrow } from '../shared/validation.ts';
 import { type HttpEvent, httpRoute, json } from './lib/http.ts';
+import { readSourceStates } from './stores/advisory-source-store.ts';
 import { readVulnerabilities, readVulnerability } from './stores/advisory-store.ts';
 import { authenticate } from './stores/api-key-store.ts';
 import { readOrganizationItems } from './stores/organization-store.ts';
@@ -28,7 +30,33 @@ async function showAdvisory(event: HttpEvent) {
   return json(200, { advisory: { ...vulnerability, ids: [vulnerability.id, ...vulnerability.aliases] } });
 }
 
+/**
+ * GET /v1/advisories/sources: each configured source with how fresh what Muster holds of it is.
+ * Advisories are public and shared, so every organization's read key sees the same answer.
+ */
+async function listSources() {
+  const sources = parseAdvisorySources(process.env.ADVISORY_SOURCES ?? '');
+  const states = await readSourceStates();
+  const now = new Date();
+  return json(200, {
+    sources: sources.map(({ id, kind }) => {
+      const state = states.get(id);
+      return {
+        source: id,
+        kind,
+        status: sourceHealth(state, now),
+        records: state?.records ?? 0,
+        last_success_at: state?.last_success_at ?? null,
+        last_attempt_at: state?.last_attempt_at ?? null,
+        last_error: state?.last_error ?? null,
+        rejected: state?.rejected ?? [],
+      };
+    }),
+  });
+}
+
 export const handler = httpRoute(async (event) => {
   const key = await authenticate(event, 'read');
+  if (event.routeKey === 'GET /v1/advisories/sources') return listSources();
   return event.pathParameters?.id === undefined ? listAdvisories(key.org) : showAdvisory(event);
 });

@@ -1,50 +1,34 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { advisoryFormat } from '../shared/advisories/vulnerability.ts';
-import { advisorySyncKey } from '../shared/entities/vulnerability.ts';
-import { readAdvisorySource } from './lib/advisory-sources.ts';
-import { config } from './lib/config.ts';
-import { documents } from './lib/dynamodb.ts';
+import { parseAdvisorySources, sourceFailedMetric, sourceSyncedMetric } from '../shared/advisory-sources.ts';
 import { logger } from './lib/logger.ts';
-import { importAdvisories } from './use-cases/import-advisories.ts';
+import { MetricUnit, metrics } from './lib/metrics.ts';
+import { type SyncRun, syncAdvisorySources } from './use-cases/sync-advisory-sources.ts';
 
 /**
- * Fired daily: imports each source in ADVISORY_SOURCES (comma-separated URLs; by default OSV's Hex
- * export, which carries both the Erlang Ecosystem Foundation's and GitHub's advisories), keeping
- * only the records modified since the last sync of that source.
+ * Fired every ten minutes, and by `advisories sync [--full]`: syncs each source of ADVISORY_SOURCES
+ * (see shared/advisory-sources.ts) and reports each one's outcome as a log line and a metric.
  */
-export const handler = async (): Promise<{ sources: number; changed: number }> => {
-  const sources = (process.env.ADVISORY_SOURCES ?? '')
-    .split(',')
-    .map((source) => source.trim())
-    .filter(Boolean);
-  let changed = 0;
-  for (const source of sources) {
-    const key = advisorySyncKey(source);
-    const { Item } = await documents.send(new GetCommand({ TableName: config.TABLE_NAME, Key: key }));
-    const since = Item?.format === advisoryFormat ? (Item.newest_modified as string | undefined) : undefined;
-    const result = await importAdvisories(await readAdvisorySource(source), since);
-    if (result.errors.length > 0)
-      logger.warn('advisories that could not be read', { source, errors: result.errors });
-    if (result.newestModified) {
-      await documents.send(
-        new PutCommand({
-          TableName: config.TABLE_NAME,
-          Item: {
-            ...key,
-            newest_modified: result.newestModified,
-            format: advisoryFormat,
-            synced_at: new Date().toISOString(),
-          },
-        }),
-      );
-    }
-    changed += result.changed.length;
-    logger.info('advisories synced', {
+export const handler = async (event: { full?: boolean } | undefined): Promise<SyncRun> => {
+  const sources = parseAdvisorySources(process.env.ADVISORY_SOURCES ?? '');
+  const run = await syncAdvisorySources(sources, { full: event?.full === true });
+  if (run.skipped) logger.info('advisory sync skipped: another sync is running');
+  for (const result of run.sources) {
+    const { source, outcome, error, ...counts } = result;
+    const details = {
       source,
-      files: result.files,
-      changed: result.changed.length,
-      merged_by_content: result.merged.filter((merge) => merge.by === 'content'),
-    });
+      outcome,
+      fetched: counts.fetched,
+      changed: counts.changed.length,
+      withdrawn: counts.withdrawn,
+      rejected: counts.rejected,
+      failed_downloads: counts.failedDownloads,
+    };
+    if (outcome === 'failed') logger.warn('advisory source failed', { ...details, error });
+    else if (counts.rejected.length > 0 || counts.failedDownloads.length > 0)
+      logger.warn('advisory source synced with records left out', details);
+    else logger.info('advisory source synced', details);
+    const metric = metrics.singleMetric();
+    metric.addDimension('source', source);
+    metric.addMetric(outcome === 'failed' ? sourceFailedMetric : sourceSyncedMetric, MetricUnit.Count, 1);
   }
-  return { sources: sources.length, changed };
+  return run;
 };

@@ -1,3 +1,5 @@
+import { advisorySyncMinutes } from './advisory-sources.ts';
+
 /**
  * The one description of Muster's resources. The CDK stack builds AWS resources from it and the local
  * mode builds the same table, queues, routes and schedule on the local servers, so the two cannot drift.
@@ -121,8 +123,8 @@ export interface FunctionDefinition {
   sendsTo?: QueueName[];
   /** Consumers read claim-checked message bodies from the payload bucket. */
   readsPayloads?: boolean;
-  /** Downloads advisory databases from the sources in ADVISORY_SOURCES. */
-  fetchesAdvisories?: boolean;
+  /** Told the configured advisory sources (ADVISORY_SOURCES): to sync them, or to report on them. */
+  knowsAdvisorySources?: boolean;
   sendsEmail?: boolean;
 }
 
@@ -133,6 +135,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 512,
     timeoutSeconds: 29,
     table: 'read-write',
+    knowsAdvisorySources: true,
   },
   apps: { name: 'apps', entry: 'functions/apps.ts', memoryMb: 512, timeoutSeconds: 29, table: 'read-write' },
   health: { name: 'health', entry: 'functions/health.ts', memoryMb: 128, timeoutSeconds: 3 },
@@ -208,7 +211,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 900,
     table: 'read-write',
     sendsTo: ['advisories'],
-    fetchesAdvisories: true,
+    knowsAdvisorySources: true,
   },
   'update-app': {
     name: 'update-app',
@@ -242,6 +245,7 @@ export const routes: RouteDefinition[] = [
   { method: 'GET', path: '/v1/apps/{app}/{environment}', function: 'apps' },
   { method: 'PATCH', path: '/v1/apps/{app}/{environment}', function: 'update-app' },
   { method: 'GET', path: '/v1/advisories', function: 'advisories' },
+  { method: 'GET', path: '/v1/advisories/sources', function: 'advisories' },
   { method: 'GET', path: '/v1/advisories/{id}', function: 'advisories' },
   {
     method: 'POST',
@@ -255,21 +259,37 @@ export const routes: RouteDefinition[] = [
   },
 ];
 
+/**
+ * Where the functions' metrics go (embedded metric format, through Powertools); Powertools adds the
+ * `service` dimension to each.
+ */
+export const metricsNamespace = 'Muster';
+export const metricsService = 'muster';
+
 /** Request throttling of the HTTP API; a burst above it is answered 429 by API Gateway itself. */
 export const apiThrottle = { rateLimit: 200, burstLimit: 400 } as const;
 
 /** Largest request body an ingest route accepts, checked before parsing. */
 export const maxBodyBytes = 1024 * 1024;
 
-export interface ScheduleDefinition {
+type WeekDay = 'MON' | 'TUE' | 'WED' | 'THU' | 'FRI' | 'SAT' | 'SUN';
+
+export type ScheduleDefinition = {
   name: string;
   function: FunctionName;
-  /** Fields of an EventBridge Scheduler cron expression, in UTC; daily when weekDay is absent. */
-  cron: { minute: number; hour: number; weekDay?: 'MON' | 'TUE' | 'WED' | 'THU' | 'FRI' | 'SAT' | 'SUN' };
-}
+} & (
+  | {
+      /** Fields of an EventBridge Scheduler cron expression, in UTC; daily when weekDay is absent. */
+      cron: { minute: number; hour: number; weekDay?: WeekDay };
+    }
+  | {
+      /** A fixed rate: every this many minutes. */
+      everyMinutes: number;
+    }
+);
 
 export const schedules: ScheduleDefinition[] = [
   { name: 'weekly-summary', function: 'weekly-summary', cron: { minute: 0, hour: 8, weekDay: 'MON' } },
   { name: 'retire-instances', function: 'retire-instances', cron: { minute: 30, hour: 3 } },
-  { name: 'sync-advisories', function: 'sync-advisories', cron: { minute: 0, hour: 2 } },
+  { name: 'sync-advisories', function: 'sync-advisories', everyMinutes: advisorySyncMinutes },
 ];

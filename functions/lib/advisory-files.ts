@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
+import { downloadExisting, FeedError } from './feed-client.ts';
 
 /** One advisory file as read from a source: its name (which tells its format) and its text. */
 export interface AdvisoryFile {
@@ -10,6 +11,9 @@ export interface AdvisoryFile {
 
 const advisoryFile = /\.(json|ya?ml)$/i;
 
+/** Larger than OSV's whole Hex export many times over; a bound on what a source may make us hold. */
+export const maxArchiveBytes = 200 * 1024 * 1024;
+
 function fromZip(bytes: Uint8Array, origin: string): AdvisoryFile[] {
   const entries = unzipSync(bytes, { filter: (file) => advisoryFile.test(file.name) });
   return Object.entries(entries).map(([name, data]) => ({
@@ -18,7 +22,14 @@ function fromZip(bytes: Uint8Array, origin: string): AdvisoryFile[] {
   }));
 }
 
-async function fromPath(path: string): Promise<AdvisoryFile[]> {
+/** The advisory files in a download: a zip (OSV's exports are zips) or a single JSON or YAML file. */
+export function advisoryFilesOf(bytes: Uint8Array, name: string): AdvisoryFile[] {
+  // A zip starts with "PK".
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return fromZip(bytes, name);
+  return [{ name, content: new TextDecoder().decode(bytes) }];
+}
+
+export async function readAdvisoryPath(path: string): Promise<AdvisoryFile[]> {
   const info = await stat(path);
   if (info.isDirectory()) {
     const entries = await readdir(path, { withFileTypes: true });
@@ -28,7 +39,7 @@ async function fromPath(path: string): Promise<AdvisoryFile[]> {
           (entry) => entry.isDirectory() || advisoryFile.test(entry.name) || entry.name.endsWith('.zip'),
         )
         .sort((a, b) => a.name.localeCompare(b.name))
-        .map((entry) => fromPath(join(path, entry.name))),
+        .map((entry) => readAdvisoryPath(join(path, entry.name))),
     );
     return nested.flat();
   }
@@ -37,16 +48,12 @@ async function fromPath(path: string): Promise<AdvisoryFile[]> {
   return [{ name: path, content: bytes.toString('utf8') }];
 }
 
-async function fromUrl(url: string): Promise<AdvisoryFile[]> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  // A zip starts with "PK"; the OSV exports are zips, a single advisory is JSON or YAML.
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return fromZip(bytes, url);
-  return [{ name: new URL(url).pathname, content: new TextDecoder().decode(bytes) }];
-}
+export const isUrl = (location: string): boolean => /^https?:\/\//.test(location);
 
 /** Every advisory file of a source: a directory, a zip (such as OSV's export), a single file, or a URL to one. */
-export function readAdvisorySource(location: string): Promise<AdvisoryFile[]> {
-  return /^https?:\/\//.test(location) ? fromUrl(location) : fromPath(location);
+export async function readAdvisorySource(location: string): Promise<AdvisoryFile[]> {
+  if (!isUrl(location)) return readAdvisoryPath(location);
+  const result = await downloadExisting(location, { timeoutMs: 120_000, maxBytes: maxArchiveBytes });
+  if (result.status !== 'ok') throw new FeedError(`${location} answered 304 to an unconditional request`);
+  return advisoryFilesOf(result.bytes, new URL(location).pathname);
 }

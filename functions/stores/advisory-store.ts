@@ -73,6 +73,21 @@ export async function readVulnerabilities(ids: string[]): Promise<Vulnerability[
   return [...items.values()].map(currentVulnerability);
 }
 
+/** The stored source records of these record ids (each record's own id), skipping those never stored. */
+export async function readSourceRecordsById(recordIds: string[]): Promise<Vulnerability[]> {
+  const records = await Promise.all(
+    recordIds.map(async (recordId) => {
+      const id = await canonicalId(recordId);
+      if (!id) return undefined;
+      const { Item } = await documents.send(
+        new GetCommand({ TableName: tableName, Key: sourceRecordKey(id, recordId) }),
+      );
+      return Item ? currentVulnerability(Item as VulnerabilityItem) : undefined;
+    }),
+  );
+  return records.filter((record): record is Vulnerability => record !== undefined);
+}
+
 /** The source records stored for these canonical ids: each record with the id it is stored under. */
 async function readSourceRecords(
   ids: string[],

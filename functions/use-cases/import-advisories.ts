@@ -2,9 +2,9 @@ import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
 import { AdvisoryFormatError, parseAdvisory } from '../../shared/advisories/parse.ts';
 import type { MergeReason, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import { queues } from '../../shared/resources.ts';
-import type { AdvisoryFile } from '../lib/advisory-sources.ts';
+import type { AdvisoryFile } from '../lib/advisory-files.ts';
 import { enqueue } from '../lib/queue.ts';
-import { saveVulnerabilities } from '../stores/advisory-store.ts';
+import { readSourceRecordsById, saveVulnerabilities } from '../stores/advisory-store.ts';
 
 export interface ImportResult {
   files: number;
@@ -13,17 +13,22 @@ export interface ImportResult {
   /** Why the records of each new or changed vulnerability were taken for one flaw. */
   merged: (MergeReason & { vulnerability: string })[];
   errors: { file: string; reason: string }[];
-  /** The newest `modified` among the records read, for the next incremental sync. */
-  newestModified: string | null;
+}
+
+/** Asks for each vulnerability that changed to be matched against what runs, at once. */
+async function matchChanged(changed: Vulnerability[]): Promise<void> {
+  const queueUrl = process.env[queues.advisories.urlEnv];
+  if (changed.length > 0 && !queueUrl)
+    throw new Error(`environment variable ${queues.advisories.urlEnv} is not set`);
+  for (const { id } of changed) await enqueue(queueUrl!, id, { vulnerability: id });
 }
 
 /**
- * Imports advisory files: parses each (a file that cannot be read is reported, not fatal), keeps those
- * modified after `since`, stores them (the records of one flaw make one vulnerability) and asks for the
- * vulnerabilities that changed to be matched against what runs. Importing the same files twice
- * changes nothing.
+ * Imports advisory files: parses each (a file that cannot be read is reported, not fatal), stores them
+ * (the records of one flaw make one vulnerability) and asks for the vulnerabilities that changed to be
+ * matched against what runs. Importing the same files twice changes nothing.
  */
-export async function importAdvisories(files: AdvisoryFile[], since?: string): Promise<ImportResult> {
+export async function importAdvisories(files: AdvisoryFile[]): Promise<ImportResult> {
   const records: Vulnerability[] = [];
   const errors: ImportResult['errors'] = [];
   for (const file of files) {
@@ -31,25 +36,30 @@ export async function importAdvisories(files: AdvisoryFile[], since?: string): P
       records.push(parseAdvisory(file.name, file.content));
     } catch (error) {
       if (!(error instanceof AdvisoryFormatError)) throw error;
-      errors.push({ file: file.name, reason: error.message });
+      errors.push({ file: file.name, reason: error.reason });
     }
   }
-  const newestModified = records.reduce<string | null>(
-    (newest, record) => (record.modified && (!newest || record.modified > newest) ? record.modified : newest),
-    null,
-  );
-  const recent = since ? records.filter((record) => !record.modified || record.modified > since) : records;
-  const changed = await saveVulnerabilities(recent);
-  const queueUrl = process.env[queues.advisories.urlEnv];
-  if (changed.length > 0 && !queueUrl)
-    throw new Error(`environment variable ${queues.advisories.urlEnv} is not set`);
-  for (const { id } of changed) await enqueue(queueUrl!, id, { vulnerability: id });
+  const changed = await saveVulnerabilities(records);
+  await matchChanged(changed);
   return {
     files: files.length,
-    vulnerabilities: mergeVulnerabilities(recent).length,
+    vulnerabilities: mergeVulnerabilities(records).length,
     changed: changed.map(({ id }) => id),
     merged: changed.flatMap(({ id, merges }) => merges.map((merge) => ({ vulnerability: id, ...merge }))),
     errors,
-    newestModified,
   };
+}
+
+/**
+ * Withdraws source records their publisher no longer publishes: each keeps its ids and text but
+ * affects nothing, so that its vulnerability affects what its other records say, or nothing, and the
+ * findings it made close as their app-environments are matched again.
+ */
+export async function withdrawAdvisoryRecords(recordIds: string[]): Promise<string[]> {
+  const stored = await readSourceRecordsById(recordIds);
+  const changed = await saveVulnerabilities(
+    stored.filter((record) => record.affected.length > 0).map((record) => ({ ...record, affected: [] })),
+  );
+  await matchChanged(changed);
+  return changed.map(({ id }) => id);
 }

@@ -390,7 +390,7 @@ for (const size of fleetSizes) {
 
 log('advisory import and re-match');
 const advisoryDirectory = new URL('../../../shared/advisories/', import.meta.url).pathname;
-const { readAdvisorySource } = await import('../../functions/lib/advisory-sources.ts');
+const { readAdvisorySource } = await import('../../functions/lib/advisory-files.ts');
 const { importAdvisories } = await import('../../functions/use-cases/import-advisories.ts');
 const { rematchVulnerability } = await import('../../functions/use-cases/rematch-vulnerability.ts');
 const { ms: importMs } = await timed(async () =>

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as advisoriesHandler } from '../../functions/advisories.ts';
 import { handler as apps } from '../../functions/apps.ts';
-import { readAdvisorySource } from '../../functions/lib/advisory-sources.ts';
+import { readAdvisorySource } from '../../functions/lib/advisory-files.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
 import { handler as matchAdvisories } from '../../functions/match-advisories.ts';
 import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
