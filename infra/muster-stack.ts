@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import type { AdvisorySource } from '../shared/advisory-sources.ts';
 import { type FunctionName, functions, queues, schedules } from '../shared/resources.ts';
 import { MusterHttpApi } from './constructs/http-api.ts';
 import { InventoryTable } from './constructs/inventory-table.ts';
@@ -8,14 +9,15 @@ import { MessageQueue } from './constructs/message-queue.ts';
 import { MusterFunction } from './constructs/muster-function.ts';
 import { PayloadBucket } from './constructs/payload-bucket.ts';
 import { ScheduledInvocation } from './constructs/scheduled-invocation.ts';
+import { SourceFreshnessAlarm } from './constructs/source-freshness-alarm.ts';
 
 export interface MusterStackProps extends StackProps {
   /** Sender of the weekly summary; SES sends a verification email to it on deploy. */
   summaryFrom: string;
   /** Linked from the weekly summary. */
   dashboardUrl?: string;
-  /** Advisory databases synced daily: URLs of OSV exports (zip) or single advisory files. */
-  advisorySources: string[];
+  /** Where advisories come from, synced every ten minutes (see shared/advisory-sources.ts). */
+  advisorySources: AdvisorySource[];
 }
 
 /**
@@ -70,8 +72,11 @@ export class MusterStack extends Stack {
         }
       }
       if (definition.sendsEmail) handler.sendEmailFrom(props.summaryFrom);
-      if (definition.fetchesAdvisories)
-        handler.function.addEnvironment('ADVISORY_SOURCES', props.advisorySources.join(','));
+      if (definition.knowsAdvisorySources)
+        handler.function.addEnvironment(
+          'ADVISORY_SOURCES',
+          props.advisorySources.map(({ id }) => id).join(','),
+        );
     }
 
     new EmailIdentity(this, 'SummarySender', { identity: Identity.email(props.summaryFrom) });
@@ -84,6 +89,10 @@ export class MusterStack extends Stack {
         handlers[schedule.function],
       );
     }
+
+    props.advisorySources.forEach((source, index) => {
+      new SourceFreshnessAlarm(this, `AdvisorySource${index + 1}Freshness`, source);
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'TableName', { value: table.tableName });

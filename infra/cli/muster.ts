@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { SyncRun } from '../../functions/use-cases/sync-advisory-sources.ts';
 import { organizationPattern, type Scope, scopes } from '../../shared/api-keys.ts';
 import { payloadBucket, queues } from '../../shared/resources.ts';
 import { useLocalAws } from '../local/aws-environment.ts';
@@ -22,12 +23,16 @@ const usage = `Usage: npm run muster -- <command>
   summary send                                         send the weekly summary now (local stack)
   advisories import PATH...                            import advisories: OSV JSON, mix_audit YAML or CVE JSON 5
                                                        files, directories of them, zips (OSV exports) or URLs
+  advisories sync [--full]                             sync the advisory sources now: what changed since the
+                                                       last sync, or with --full every record again
   lookup PACKAGE REQUIREMENT [--csv]                   which apps run PACKAGE at versions matching an
                                                        Elixir requirement ('< 1.14.2', '~> 2.0', or a version)
 
 Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TABLE_NAME targets a
 deployed table instead. lookup uses MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), else
-~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}), else the local stack's demo read key.`;
+~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}), else the local stack's demo read key.
+advisories import and sync against a deployed stack need ADVISORIES_QUEUE_URL too; sync reads the
+sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF CNA's CVE records).`;
 
 class UsageError extends Error {}
 
@@ -125,16 +130,68 @@ async function orgs(action: string | undefined, options: Options) {
   console.log(`Weekly summary of ${org} goes to: ${emails.join(', ') || 'nobody'}`);
 }
 
-async function advisories(action: string | undefined, paths: string[]) {
+/** Connects to the deployed table and advisories queue, or to the local stack. */
+function connectForAdvisories(): void {
+  if (!process.env.MUSTER_TABLE_NAME) {
+    connect();
+    return;
+  }
+  process.env.TABLE_NAME = process.env.MUSTER_TABLE_NAME;
+  if (!process.env.ADVISORIES_QUEUE_URL)
+    throw new UsageError('with MUSTER_TABLE_NAME, set ADVISORIES_QUEUE_URL too');
+}
+
+function printSyncRun(run: SyncRun): void {
+  if (run.skipped) {
+    console.log('Another sync is running; it syncs every source. Try again when it is done.');
+    return;
+  }
+  if (run.sources.length === 0) console.log('No advisory sources are configured.');
+  for (const result of run.sources) {
+    if (result.outcome === 'failed') {
+      console.error(`${result.source}: failed, nothing changed: ${result.error}`);
+      process.exitCode = 1;
+      continue;
+    }
+    console.log(
+      result.outcome === 'unchanged'
+        ? `${result.source}: unchanged since the last sync`
+        : `${result.source}: ${result.fetched} records read, ${result.changed.length} vulnerabilities new or changed (queued for matching), ${result.withdrawn.length} records withdrawn`,
+    );
+    for (const { record, reason } of [...result.rejected, ...result.failedDownloads])
+      console.error(`  left out ${record}: ${reason}`);
+  }
+}
+
+/**
+ * Locally, the running stack syncs (with its own sources); against AWS, this process does, with
+ * MUSTER_ADVISORY_SOURCES or the default sources, as the scheduled function would.
+ */
+async function syncAdvisories(full: boolean) {
+  const endpoints = process.env.MUSTER_TABLE_NAME ? undefined : localEndpoints();
+  if (endpoints) {
+    const response = await fetch(`${endpoints.api}/_local/schedules/sync-advisories`, {
+      method: 'POST',
+      body: JSON.stringify({ full }),
+    });
+    if (!response.ok)
+      throw new Error(`the local stack answered ${response.status}: ${await response.text()}`);
+    printSyncRun((await response.json()) as SyncRun);
+    return;
+  }
+  connectForAdvisories();
+  const { defaultAdvisorySources, parseAdvisorySources } = await import('../../shared/advisory-sources.ts');
+  const { syncAdvisorySources } = await import('../../functions/use-cases/sync-advisory-sources.ts');
+  const sources = parseAdvisorySources(process.env.MUSTER_ADVISORY_SOURCES ?? defaultAdvisorySources);
+  printSyncRun(await syncAdvisorySources(sources, { full }));
+}
+
+async function advisories(action: string | undefined, paths: string[], full: boolean) {
+  if (action === 'sync') return syncAdvisories(full);
   if (action !== 'import') throw new UsageError(`unknown advisories command: ${action ?? '(none)'}`);
   if (paths.length === 0) throw new UsageError('advisories import needs at least one PATH');
-  if (!process.env.MUSTER_TABLE_NAME) connect();
-  else {
-    process.env.TABLE_NAME = process.env.MUSTER_TABLE_NAME;
-    if (!process.env.ADVISORIES_QUEUE_URL)
-      throw new UsageError('with MUSTER_TABLE_NAME, set ADVISORIES_QUEUE_URL too');
-  }
-  const { readAdvisorySource } = await import('../../functions/lib/advisory-sources.ts');
+  connectForAdvisories();
+  const { readAdvisorySource } = await import('../../functions/lib/advisory-files.ts');
   const { importAdvisories } = await import('../../functions/use-cases/import-advisories.ts');
   const files = (await Promise.all(paths.map((path) => readAdvisorySource(path)))).flat();
   const result = await importAdvisories(files);
@@ -254,6 +311,7 @@ async function main(argv: string[]) {
       prefix: { type: 'string' },
       email: { type: 'string', multiple: true },
       csv: { type: 'boolean' },
+      full: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -269,6 +327,7 @@ async function main(argv: string[]) {
     await advisories(
       action,
       [extra, ...more].filter((p): p is string => !!p),
+      values.full ?? false,
     );
   else if (command === 'lookup') await lookup(action, extra, values.csv ?? false);
   else throw new UsageError(`unknown command: ${command}`);

@@ -1,4 +1,4 @@
-import { type CfnElement, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -6,20 +6,25 @@ import { Construct } from 'constructs';
 import type { ScheduleDefinition } from '../../shared/resources.ts';
 import type { MusterFunction } from './muster-function.ts';
 
-/** An EventBridge Scheduler schedule that invokes its function on the definition's cron (UTC). */
+function expression(definition: ScheduleDefinition): ScheduleExpression {
+  if ('everyMinutes' in definition) return ScheduleExpression.rate(Duration.minutes(definition.everyMinutes));
+  const { minute, hour, weekDay } = definition.cron;
+  return ScheduleExpression.cron({
+    minute: String(minute),
+    hour: String(hour),
+    ...(weekDay ? { weekDay } : { day: '*' }),
+    timeZone: TimeZone.ETC_UTC,
+  });
+}
+
+/** An EventBridge Scheduler schedule that invokes its function at the definition's rate or cron (UTC). */
 export class ScheduledInvocation extends Construct {
   constructor(scope: Construct, id: string, definition: ScheduleDefinition, target: MusterFunction) {
     super(scope, id);
-    const { minute, hour, weekDay } = definition.cron;
     const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
     new Schedule(this, 'Schedule', {
       description: `Muster ${definition.name}`,
-      schedule: ScheduleExpression.cron({
-        minute: String(minute),
-        hour: String(hour),
-        ...(weekDay ? { weekDay } : { day: '*' }),
-        timeZone: TimeZone.ETC_UTC,
-      }),
+      schedule: expression(definition),
       target: new LambdaInvoke(target.function, { input: ScheduleTargetInput.fromObject({}), role }),
     });
     const functionId = Stack.of(this).getLogicalId(target.function.node.defaultChild as CfnElement);

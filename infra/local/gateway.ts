@@ -140,7 +140,7 @@ export interface Gateway {
  */
 export async function startGateway(
   port: number,
-  extraRoutes: Record<string, () => Promise<unknown>> = {},
+  extraRoutes: Record<string, (event: unknown) => Promise<unknown>> = {},
 ): Promise<Gateway> {
   const throttle = new Throttle();
   const server = createServer(async (request, response) => {
@@ -149,7 +149,11 @@ export async function startGateway(
       const method = request.method ?? 'GET';
       const control = extraRoutes[`${method} ${url.pathname}`];
       if (control) {
-        send(response, { statusCode: 200, body: JSON.stringify(await control()) });
+        const text = (await readBody(request))?.toString('utf8') ?? '';
+        send(response, {
+          statusCode: 200,
+          body: JSON.stringify(await control(text ? JSON.parse(text) : {})),
+        });
         return;
       }
       const matched = matchRoute(method, url.pathname);

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAdvisorySources } from '../../shared/advisory-sources.ts';
 import {
   consumedQueues,
   deadLetterQueueName,
@@ -45,11 +46,18 @@ export interface LocalStackOptions {
   visibilityTimeoutSeconds?: number;
   /** Consumers poll their queues unless false (tests may deliver batches themselves). */
   pollQueues?: boolean;
+  /** Advisory sources to sync, as `-c advisorySources` takes them; empty for none. */
+  advisorySources: string;
+  /** How often the advisory sync runs here (every ten minutes in AWS). */
+  advisorySyncSeconds: number;
 }
 
 /** Sets the environment each function reads, the same variables the CDK stack sets in AWS. */
-function setFunctionEnvironment(queueUrls: QueueUrls, bucket: string): void {
+function setFunctionEnvironment(queueUrls: QueueUrls, bucket: string, advisorySources: string): void {
   process.env.TABLE_NAME = table.name;
+  process.env.ADVISORY_SOURCES = advisorySources;
+  // Metrics are lines of the embedded metric format, for CloudWatch; here they would only be noise.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env[payloadBucket.envVariable] = bucket;
   for (const queue of Object.values(queues)) process.env[queue.urlEnv] = queueUrls[queue.name].url;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
@@ -57,6 +65,8 @@ function setFunctionEnvironment(queueUrls: QueueUrls, bucket: string): void {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { dataDir, port } = options;
+  // A mistyped source fails here, as it fails `cdk synth`, instead of at every sync.
+  parseAdvisorySources(options.advisorySources);
   const servers: LocalServers = await startLocalServers({
     dataDir,
     ports: port === 0 ? {} : { dynamodb: port + 1, sqs: port + 2, ses: port + 3 },
@@ -64,12 +74,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   useLocalAws(servers);
   await provisionTable(servers.dynamodb);
   const queueUrls = await provisionQueues(servers.sqs);
-  setFunctionEnvironment(queueUrls, await provisionPayloadBucket(servers.s3));
+  setFunctionEnvironment(queueUrls, await provisionPayloadBucket(servers.s3), options.advisorySources);
 
-  const scheduler = new LocalScheduler(schedules);
-  const gateway = await startGateway(port, {
-    'POST /_local/schedules/weekly-summary': () => scheduler.fire('weekly-summary'),
-  });
+  const scheduler = new LocalScheduler(schedules, { 'sync-advisories': options.advisorySyncSeconds });
+  // POST /_local/schedules/<name> runs a schedule now, with the request's JSON body as its event.
+  const gateway = await startGateway(
+    port,
+    Object.fromEntries(
+      schedules.map((schedule) => [
+        `POST /_local/schedules/${schedule.name}`,
+        (event: unknown) => scheduler.fire(schedule.name, event),
+      ]),
+    ),
+  );
   const pollers = consumedQueues().map(
     (queue) =>
       new QueuePoller({

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { defaultAdvisorySources } from '../../shared/advisory-sources.ts';
 import type { Scope } from '../../shared/api-keys.ts';
 import { demoFleet, demoScan } from './demo-fleet.ts';
 import { startLocalStack } from './local-stack.ts';
@@ -12,6 +13,11 @@ import { startLocalStack } from './local-stack.ts';
 const dataDir = resolve(process.env.MUSTER_DATA_DIR ?? '.muster');
 const port = Number(process.env.MUSTER_PORT ?? 3000);
 const loadDemoFleet = process.env.MUSTER_DEMO !== '0';
+const advisorySources = process.env.MUSTER_ADVISORY_SOURCES ?? defaultAdvisorySources;
+// Often enough that an advisory published on a feed reaches the alerts queue within a minute.
+const advisorySyncSeconds = Number(process.env.MUSTER_ADVISORY_SYNC_SECONDS ?? 30);
+if (!(advisorySyncSeconds >= 1))
+  throw new Error('MUSTER_ADVISORY_SYNC_SECONDS must be a number of seconds, at least 1');
 const demoFile = join(dataDir, 'demo.json');
 
 interface DemoOrganization {
@@ -48,7 +54,7 @@ async function sendDemoData(api: string, demo: DemoOrganization): Promise<void> 
 }
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ dataDir, port });
+  const stack = await startLocalStack({ dataDir, port, advisorySources, advisorySyncSeconds });
   const { endpoints } = stack;
   const firstStart = !existsSync(demoFile);
   let demo: DemoOrganization;

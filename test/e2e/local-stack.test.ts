@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../infra/local/local-stack.ts';
+import { AdvisoryFeedServer, osvRecord } from '../support/advisory-feed-server.ts';
 import { bodyOf } from '../support/events.ts';
 import { eventually } from '../support/local-services.ts';
 import { sharedAdvisories } from '../support/shared-advisories.ts';
@@ -15,12 +17,19 @@ import { nodeArguments, root, startStackProcess } from '../support/stack-process
  * The README's promise, end to end: `npm start` brings Muster up on local servers, the CLI creates
  * keys, a heartbeat goes in through the local gateway, and a lookup finds it, for its organization
  * only; advisories imported from the CLI reach the demo fleet's findings through the queue; a rolling
- * deploy of a fix closes its finding as the old instances say goodbye; a second start on the same
- * data directory finds the same data.
+ * deploy of a fix closes its finding as the old instances say goodbye; an advisory published on a
+ * feed becomes an alert within a minute; a second start on the same data directory finds the same data.
  */
 
 const dataDir = mkdtempSync(join(tmpdir(), 'muster-e2e-'));
-const environment = { ...process.env, MUSTER_DATA_DIR: dataDir, MUSTER_PORT: '0' };
+const feed = new AdvisoryFeedServer();
+const environment: NodeJS.ProcessEnv = { ...process.env, MUSTER_DATA_DIR: dataDir, MUSTER_PORT: '0' };
+
+beforeAll(async () => {
+  await feed.start();
+  // The stack polls the loopback feed at its default local interval.
+  environment.MUSTER_ADVISORY_SOURCES = feed.osvSource;
+});
 
 let running: ChildProcess | undefined;
 
@@ -146,7 +155,71 @@ async function rollingDeploy(api: string): Promise<void> {
   });
 }
 
+/**
+ * An advisory published on the feed the stack syncs, for a package that an internet-facing production
+ * app runs: the alert is on the alerts queue within a minute of publication, with no command run.
+ */
+async function publicationToAlert(endpoints: Endpoints): Promise<void> {
+  const ingestKey = lastLine(await cli('keys', 'create', '--org', 'e2e-feed', '--scope', 'ingest'));
+  const readKey = lastLine(await cli('keys', 'create', '--org', 'e2e-feed', '--scope', 'read'));
+  const accepted = await fetch(`${endpoints.api}/v1/heartbeat`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      ...example,
+      app: 'gateway',
+      instance: 'gateway@web-1',
+      sent_at: new Date().toISOString(),
+      deps: [{ name: 'feed_widget', version: '2.0.0' }],
+    }),
+  });
+  expect(accepted.status).toBe(202);
+  await eventually(async () =>
+    expect(await lookup(endpoints.api, readKey, 'feed_widget', '2.0.0')).toHaveLength(1),
+  );
+
+  const id = 'GHSA-e2e-feed-0001';
+  feed.osv.set(
+    id,
+    osvRecord(
+      id,
+      'feed_widget',
+      new Date().toISOString(),
+      { introduced: '0', fixed: '2.0.1' },
+      {
+        database_specific: { severity: 'CRITICAL' },
+      },
+    ),
+  );
+  const published = Date.now();
+  const sqs = new SQSClient({
+    endpoint: endpoints.sqs,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  let alert: { org: string; vulnerability: string; severity: string } | undefined;
+  while (!alert && Date.now() - published < 60_000) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: endpoints.queues.alerts,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    alert = Messages.map((message) => JSON.parse(message.Body ?? '{}')).find(
+      (body) => body.org === 'e2e-feed' && body.vulnerability === id,
+    );
+  }
+  expect(alert).toMatchObject({ org: 'e2e-feed', vulnerability: id, severity: 'critical' });
+  expect(Date.now() - published).toBeLessThan(60_000);
+
+  const { sources } = await get(endpoints.api, readKey, '/v1/advisories/sources');
+  expect(sources).toEqual([expect.objectContaining({ source: feed.osvSource, status: 'ok', records: 1 })]);
+  expect(await cli('advisories', 'sync')).toContain(`${feed.osvSource}: unchanged since the last sync`);
+}
+
 afterAll(async () => {
+  await feed.stop();
   if (running) await stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -219,6 +292,7 @@ describe('npm start', () => {
       expect(bombs.map((finding) => finding.id)).toEqual(['CVE-2026-43970']);
     }
     await rollingDeploy(endpoints.api);
+    await publicationToAlert(endpoints);
     expect(await stop()).toBe(0);
 
     const again = await start();

@@ -3,14 +3,17 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MusterStack } from '../../infra/muster-stack.ts';
+import { parseAdvisorySources } from '../../shared/advisory-sources.ts';
 import { functions, queues, routes } from '../../shared/resources.ts';
+
+const testSources = 'osv:https://osv.example/Hex,cve:https://cna.example/cves/index.json';
 
 /** Bundling is skipped: these tests check the template, and `npm run synth` checks the bundles. */
 function synthesize({ nag }: { nag: boolean }) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new MusterStack(app, 'Muster', {
     summaryFrom: 'muster@example.com',
-    advisorySources: ['https://advisories.example/all.zip'],
+    advisorySources: parseAdvisorySources(testSources),
   });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
@@ -102,6 +105,36 @@ describe('MusterStack', () => {
       ScheduleExpression: 'cron(0 8 ? * MON *)',
       ScheduleExpressionTimezone: 'Etc/UTC',
     });
+  });
+
+  it('syncs advisories every ten minutes and tells the sync and the sources route the sources', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(10 minutes)' });
+    const withSources = Object.values(
+      template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
+    ).filter(
+      (resource) =>
+        (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+          .ADVISORY_SOURCES === testSources,
+    );
+    expect(withSources).toHaveLength(2);
+  });
+
+  it('raises an alarm when an advisory source has not synced for an hour', () => {
+    for (const source of parseAdvisorySources(testSources)) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Muster',
+        MetricName: 'AdvisorySourceSynced',
+        Dimensions: Match.arrayEquals([
+          { Name: 'service', Value: 'muster' },
+          { Name: 'source', Value: source.id },
+        ]),
+        Statistic: 'Sum',
+        Period: 3600,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+    }
   });
 
   it('grants each function only what it uses', () => {

@@ -19,7 +19,8 @@ export interface StackProcess {
 export async function startStackProcess(environment: NodeJS.ProcessEnv): Promise<StackProcess> {
   const child = spawn(process.execPath, [...nodeArguments, 'infra/local/start.ts'], {
     cwd: root,
-    env: environment,
+    // No advisory feeds unless the test serves one: tests never reach the internet.
+    env: { MUSTER_ADVISORY_SOURCES: '', ...environment },
   });
   let output = '';
   child.stderr.on('data', (chunk) => {

@@ -23,3 +23,13 @@ describe('nextFireTime', () => {
     );
   });
 });
+
+describe('nextFireTime of a rate', () => {
+  const sync = schedules.find((schedule) => schedule.name === 'sync-advisories')!;
+
+  it('fires every ten minutes, or as often as the local stack asks', () => {
+    const from = new Date('2026-12-02T10:03:00Z');
+    expect(nextFireTime(sync, from).toISOString()).toBe('2026-12-02T10:13:00.000Z');
+    expect(nextFireTime(sync, from, 30).toISOString()).toBe('2026-12-02T10:03:30.000Z');
+  });
+});
