@@ -15,7 +15,12 @@ const advisoryFile = /\.(json|ya?ml)$/i;
 export const maxArchiveBytes = 200 * 1024 * 1024;
 
 function fromZip(bytes: Uint8Array, origin: string): AdvisoryFile[] {
-  const entries = unzipSync(bytes, { filter: (file) => advisoryFile.test(file.name) });
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, { filter: (file) => advisoryFile.test(file.name) });
+  } catch (error) {
+    throw new FeedError(`${origin} is not a zip that can be read: ${(error as Error).message}`);
+  }
   return Object.entries(entries).map(([name, data]) => ({
     name: `${origin}:${name}`,
     content: new TextDecoder().decode(data),

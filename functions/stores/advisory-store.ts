@@ -166,6 +166,7 @@ const packageAdvisoryItem = (
  * and one that no longer is splits off. Storing the same records again changes nothing and returns none.
  */
 export async function saveVulnerabilities(records: Vulnerability[]): Promise<Vulnerability[]> {
+  if (records.length === 0) return [];
   const changed: Vulnerability[] = [];
   const packages = new Set((await readAdvisoryCatalog()).packages);
   const entriesCache: PackageEntries = new Map();

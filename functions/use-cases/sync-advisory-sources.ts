@@ -82,10 +82,17 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** A full sync takes what it can from one download of everything, and fetches the rest one by one. */
+/**
+ * A full sync takes what it can from one download of everything, and fetches the rest one by one: the
+ * records the export holds at another version than the listing, or all of them when the export fails.
+ */
 async function fromSnapshot(feed: AdvisoryFeed, listing: Listing, wanted: string[]): Promise<FeedRecord[]> {
   if (!feed.snapshot || wanted.length === 0) return [];
-  const snapshot = new Map((await feed.snapshot()).map((record) => [record.id, record]));
+  const records = await feed.snapshot().catch((error: Error) => {
+    if (error instanceof FeedError) return [];
+    throw error;
+  });
+  const snapshot = new Map(records.map((record) => [record.id, record]));
   return wanted.flatMap((id) => {
     const record = snapshot.get(id);
     const version = listing.versions.get(id)!;
@@ -162,7 +169,10 @@ async function importFetched(
     if (fetchedIds.has(id)) versions.set(id, version);
     else if (before !== undefined) versions.set(id, before);
   }
-  await writeManifest(source.id, versions, manifest.pages);
+  // A listing without validators (a server that sends no ETag) reads as changed every run: the
+  // manifest is rewritten only when what was imported changed.
+  if (records.length > 0 || withdrawn.length > 0 || versions.size !== manifest.versions.size)
+    await writeManifest(source.id, versions, manifest.pages);
 
   // A record rejected earlier stays rejected while the source lists the same version of it.
   const stillRejected = (state?.rejected ?? []).filter(

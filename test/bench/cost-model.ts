@@ -29,6 +29,8 @@ export interface MeasuredCosts {
   consumerMsPerRecord: number;
   /** Bytes stored per instance (head and dependency items, base table and index). */
   storageBytesPerInstance: number;
+  /** The usual advisory sync run, every ten minutes whatever the fleet: its units and duration. */
+  advisorySyncRun: { rru: number; wru: number; ms: number };
 }
 
 export interface Fleet {
@@ -38,6 +40,7 @@ export interface Fleet {
 
 const month = 30 * 24 * 3600;
 const lastSeenIntervalSeconds = 600;
+const advisorySyncsPerMonth = month / 600;
 
 export interface CostLine {
   service: string;
@@ -56,7 +59,8 @@ export function monthlyCost(fleet: Fleet, measured: MeasuredCosts): CostLine[] {
   const billedMs = (ms: number) => Math.max(1, Math.ceil(ms));
   const lambdaCompute =
     heartbeats * (billedMs(measured.ingestMs) / 1000) * 0.25 +
-    consumerInvocations * (billedMs(measured.consumerMsPerRecord * batchSize) / 1000) * 0.5;
+    consumerInvocations * (billedMs(measured.consumerMsPerRecord * batchSize) / 1000) * 0.5 +
+    advisorySyncsPerMonth * (billedMs(measured.advisorySyncRun.ms) / 1000) * 1;
   // Each message: one send, its share of a receive and of a batch delete; plus Lambda's idle long polls
   // (about five pollers per queue, one 20-second ReceiveMessage each at a time), for two queues.
   const sqsRequests = heartbeats * (1 + 2 / Math.min(10, batchSize)) + 2 * 5 * (month / 20);
@@ -72,9 +76,9 @@ export function monthlyCost(fleet: Fleet, measured: MeasuredCosts): CostLine[] {
     {
       service: 'Lambda',
       usd:
-        ((heartbeats + consumerInvocations) / 1e6) * prices.lambdaRequestsPerMillion +
+        ((heartbeats + consumerInvocations + advisorySyncsPerMonth) / 1e6) * prices.lambdaRequestsPerMillion +
         lambdaCompute * prices.lambdaArmGbSecond,
-      basis: `${fmt(heartbeats + consumerInvocations)} invocations (ingest 256 MB, consumer 512 MB in batches of ${batchSize.toFixed(1)})`,
+      basis: `${fmt(heartbeats + consumerInvocations + advisorySyncsPerMonth)} invocations (ingest 256 MB, consumer 512 MB in batches of ${batchSize.toFixed(1)}, the advisory sync every 10 minutes at 1 GB)`,
     },
     {
       service: 'SQS',
@@ -85,10 +89,12 @@ export function monthlyCost(fleet: Fleet, measured: MeasuredCosts): CostLine[] {
       service: 'DynamoDB',
       usd:
         ((heartbeats * touchesPerHeartbeat * measured.touchWru +
-          fleet.instances * 4.35 * measured.changedWru) /
+          fleet.instances * 4.35 * measured.changedWru +
+          advisorySyncsPerMonth * measured.advisorySyncRun.wru) /
           1e6) *
           prices.dynamoWritePerMillion +
-        ((heartbeats * measured.unchangedRru) / 1e6) * prices.dynamoReadPerMillion +
+        ((heartbeats * measured.unchangedRru + advisorySyncsPerMonth * measured.advisorySyncRun.rru) / 1e6) *
+          prices.dynamoReadPerMillion +
         storageGb * (prices.dynamoStorageGbMonth + prices.dynamoPitrGbMonth),
       basis: `${fmt(heartbeats * touchesPerHeartbeat * measured.touchWru)} WRU, ${fmt(heartbeats * measured.unchangedRru)} RRU, ${storageGb.toFixed(3)} GB`,
     },

@@ -3,8 +3,9 @@
  * against the local AWS servers with the real handlers, written to docs/performance.md.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-lambda';
 import { useLocalAws } from '../../infra/local/aws-environment.ts';
@@ -418,6 +419,46 @@ for (const [label, id] of [
 }
 log(`re-match: ${JSON.stringify(rematches)}`);
 
+// --- Advisory sync ---------------------------------------------------------------------------------------------
+
+// The real records behind loopback feeds laid out as OSV's Hex directory and the EEF CNA's CVE records.
+// They were imported above from the same files, so the first sync downloads all and changes nothing.
+log('advisory sync');
+const { AdvisoryFeedServer } = await import('../support/advisory-feed-server.ts');
+const { syncAdvisorySources } = await import('../../functions/use-cases/sync-advisory-sources.ts');
+const { parseAdvisorySources } = await import('../../shared/advisory-sources.ts');
+const feedServer = new AdvisoryFeedServer();
+await feedServer.start();
+const jsonFiles = (directory: string) =>
+  readdirSync(join(advisoryDirectory, directory))
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => JSON.parse(readFileSync(join(advisoryDirectory, directory, file), 'utf8')));
+for (const record of jsonFiles('osv-hex/')) feedServer.osv.set(record.id, record);
+for (const record of jsonFiles('eef-cve-records/')) feedServer.cve.set(record.cveMetadata.cveId, record);
+const feedSources = parseAdvisorySources(`${feedServer.osvSource},${feedServer.cveSource}`);
+const syncRuns: Record<string, { requests: number; rru: number; wru: number; ms: number }> = {};
+async function measureSync(label: string): Promise<void> {
+  feedServer.takeRequests();
+  capacityMeter.reset();
+  const { ms } = await timed(() => syncAdvisorySources(feedSources));
+  syncRuns[label] = {
+    requests: feedServer.takeRequests().length,
+    rru: round(capacityMeter.readUnits),
+    wru: round(capacityMeter.writeUnits),
+    ms: round(ms),
+  };
+}
+await measureSync(
+  `first sync: ${feedServer.osv.size} OSV records and ${feedServer.cve.size} CVE records, imported before`,
+);
+for (let run = 0; run < 5; run++) await measureSync('unchanged (both listings answer 304)');
+const [changedId, changedRecord] = [...feedServer.osv.entries()][0]!;
+feedServer.osv.set(changedId, { ...changedRecord, modified: new Date().toISOString() });
+await measureSync('one OSV record republished');
+await feedServer.stop();
+await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrls.advisories.url }));
+log(`advisory sync: ${JSON.stringify(syncRuns)}`);
+
 // --- End to end through the local gateway, queue and consumer ---------------------------------------------------
 
 log('end to end through the local stack');
@@ -466,6 +507,7 @@ const measured: MeasuredCosts = {
   consumerMsPerRecord: 1000 / fleets[0]!.consumer_unchanged_records_per_s,
   // Head ~520 B; each dependency item ~390 B in the table and again in the index.
   storageBytesPerInstance: 520 + heartbeatUnits.dependencies * 390 * 2,
+  advisorySyncRun: syncRuns['unchanged (both listings answer 304)']!,
 };
 const costs: Record<string, { lines: CostLine[]; total: number }> = {};
 for (const instances of [1000, 10_000, 100_000]) {
@@ -500,6 +542,7 @@ const figures = {
   weekly_summary_rru: round(summaryRun.read_units),
   advisory_import_seconds: round(importMs / 1000),
   advisory_rematch: rematches,
+  advisory_sync: syncRuns,
   redeliveries,
   bundle_kb: bundleKb,
   cold_init_ms: coldMs,
@@ -592,6 +635,16 @@ ${Object.entries(rematches)
   .join('\n')}
 
 Each evaluation reads the advisory catalog, the app-environment's instance heads, dependency items and findings, all with strong consistency so that it sees what the heartbeat that asked for it has just written, and writes only the findings that changed. The fleets here were written straight to the table without findings, so the first re-match is each app-environment's first evaluation and writes all of its findings (each also written to \`gsi1\`, not counted by dynalite); a new critical or high finding of a production, internet-facing app-environment carries its alert in that same write (the outbox) and is updated once more when the alert is on the queue. A re-match that changes nothing writes two units per app-environment: its lease, taken and released. A finding holds the vulnerable code and the conditions of exposure besides its instances (about 1.3 KB for two instances), so reading an app-environment's findings costs more than when findings were one small item per package, and the organization-wide reads (the weekly summary's) include them.
+
+Advisory sync against loopback feeds serving the real records of \`../shared/advisories\` in the layout of OSV's Hex directory and of the EEF CNA's CVE records (both sources in one run; the unchanged run is the last of five):
+
+| run | requests | read units | write units | ms |
+|---|---|---|---|---|
+${Object.entries(syncRuns)
+  .map(([label, r]) => row([label, r.requests, r.rru, r.wru, r.ms]))
+  .join('\n')}
+
+The usual run every ten minutes is the unchanged one: two conditional requests, each source's state read and its times written, the run's lock taken and released. A changed record costs its download, the manifest read and rewritten, and its import.
 
 ## Throughput
 

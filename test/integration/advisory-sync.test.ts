@@ -235,10 +235,9 @@ describe('advisory sync', () => {
     expect((await sync()).osv?.outcome).toBe('unchanged');
   });
 
-  it('downloads every record again in a full sync, and changes nothing that did not change', async () => {
+  it('downloads every record again in a full sync, one by one when the export is broken', async () => {
     feed.takeRequests();
     const full = await sync({ full: true });
-    expect(full.osv?.error).toBeUndefined();
     expect(full.osv).toMatchObject({ outcome: 'synced', fetched: 10, changed: [] });
     expect(full.cve).toMatchObject({ outcome: 'synced', fetched: 1, changed: [] });
     expect(feed.takeRequests().sort()).toEqual(
@@ -249,6 +248,12 @@ describe('advisory sync', () => {
         '/osv/Hex/modified_id.csv',
       ].sort(),
     );
+
+    feed.raw.set('/osv/Hex/all.zip', 'PK, but not a zip');
+    const fallback = await sync({ full: true });
+    feed.raw.clear();
+    expect(fallback.osv).toMatchObject({ outcome: 'synced', fetched: 10, changed: [], failedDownloads: [] });
+    expect(feed.takeRequests().filter((path) => /^\/osv\/Hex\/MUSTER-.*\.json$/.test(path))).toHaveLength(10);
   });
 
   it('runs from the schedule with the configured sources and reports each one', async () => {
