@@ -43,8 +43,9 @@ export interface SourceSyncResult {
   changed: string[];
   /** Records the source no longer lists, withdrawn. */
   withdrawn: string[];
-  /** Records downloaded that could not be read, and records that could not be downloaded. */
+  /** Records downloaded that could not be read, and entries of the listing that could not be. */
   rejected: SourceState['rejected'];
+  /** Records that could not be downloaded, tried again next run. */
   failedDownloads: SourceState['rejected'];
   error?: string;
 }
@@ -57,7 +58,7 @@ export interface SyncRun {
 
 /** Concurrent record downloads per source: quick for a full sync, polite to the server. */
 const downloadsPerSource = 8;
-/** Listed in a source's state; the rest are counted in its error. */
+/** Rejected records listed in a source's state, which keeps its item small; the first ones are kept. */
 const maxRejectedListed = 50;
 
 interface Fetched {

@@ -141,6 +141,8 @@ function connectForAdvisories(): void {
     throw new UsageError('with MUSTER_TABLE_NAME, set ADVISORIES_QUEUE_URL too');
 }
 
+const counted = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
 function printSyncRun(run: SyncRun): void {
   if (run.skipped) {
     console.log('Another sync is running; it syncs every source. Try again when it is done.');
@@ -156,7 +158,7 @@ function printSyncRun(run: SyncRun): void {
     console.log(
       result.outcome === 'unchanged'
         ? `${result.source}: unchanged since the last sync`
-        : `${result.source}: ${result.fetched} records read, ${result.changed.length} vulnerabilities new or changed (queued for matching), ${result.withdrawn.length} records withdrawn`,
+        : `${result.source}: ${counted(result.fetched, 'record')} read, ${counted(result.changed.length, 'vulnerability', 'vulnerabilities')} new or changed (queued for matching), ${counted(result.withdrawn.length, 'record')} withdrawn`,
     );
     for (const { record, reason } of [...result.rejected, ...result.failedDownloads])
       console.error(`  left out ${record}: ${reason}`);

@@ -216,6 +216,9 @@ async function publicationToAlert(endpoints: Endpoints): Promise<void> {
   const { sources } = await get(endpoints.api, readKey, '/v1/advisories/sources');
   expect(sources).toEqual([expect.objectContaining({ source: feed.osvSource, status: 'ok', records: 1 })]);
   expect(await cli('advisories', 'sync')).toContain(`${feed.osvSource}: unchanged since the last sync`);
+  expect(await cli('advisories', 'sync', '--full')).toContain(
+    `${feed.osvSource}: 1 record read, 0 vulnerabilities new or changed (queued for matching), 0 records withdrawn`,
+  );
 }
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { handler as processHeartbeats } from '../../functions/process-heartbeats
 import { readVulnerability } from '../../functions/stores/advisory-store.ts';
 import { handler as syncAdvisories } from '../../functions/sync-advisories.ts';
 import { type SyncOptions, syncAdvisorySources } from '../../functions/use-cases/sync-advisory-sources.ts';
-import { parseAdvisorySources } from '../../shared/advisory-sources.ts';
+import { parseAdvisorySources, type SourceState } from '../../shared/advisory-sources.ts';
 import { AdvisoryFeedServer, cveRecord, osvRecord } from '../support/advisory-feed-server.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
@@ -28,6 +28,10 @@ const cveId = `CVE-2099-${Date.now() % 1_000_000_000}`;
 const feed = new AdvisoryFeedServer();
 const org = uniqueOrg('feeds');
 let readKey: string;
+
+/** A first or full sync: OSV's records in one download of its export, the CNA's one by one. */
+const everythingDownloaded = () =>
+  ['/cna/cves/index.json', `/cna/cves/${cveId}.json`, '/osv/Hex/all.zip', '/osv/Hex/modified_id.csv'].sort();
 
 const sources = () => parseAdvisorySources(`${feed.osvSource},${feed.cveSource}`);
 
@@ -55,14 +59,7 @@ async function sourcesAnswer() {
     context,
   );
   expect(response.statusCode).toBe(200);
-  return bodyOf(response).sources as {
-    source: string;
-    status: string;
-    records: number;
-    last_success_at: string | null;
-    last_error: { at: string; message: string } | null;
-    rejected: { record: string; reason: string }[];
-  }[];
+  return bodyOf(response).sources as (SourceState & { status: string })[];
 }
 
 beforeAll(async () => {
@@ -106,15 +103,7 @@ describe('advisory sync', () => {
     const first = await sync();
     expect(first.osv).toMatchObject({ outcome: 'synced', fetched: 10, rejected: [], failedDownloads: [] });
     expect(first.cve).toMatchObject({ outcome: 'synced', fetched: 1 });
-    // OSV's records come in one download of its export; the CNA's one by one.
-    expect(feed.takeRequests().sort()).toEqual(
-      [
-        '/cna/cves/index.json',
-        `/cna/cves/${cveId}.json`,
-        '/osv/Hex/all.zip',
-        '/osv/Hex/modified_id.csv',
-      ].sort(),
-    );
+    expect(feed.takeRequests().sort()).toEqual(everythingDownloaded());
     expect(await findingStatus(ids.narrowed)).toBe('open');
     expect(await findingStatus(ids.withdrawn)).toBe('open');
     expect(await findingStatus(cveId)).toBe('open');
@@ -240,14 +229,7 @@ describe('advisory sync', () => {
     const full = await sync({ full: true });
     expect(full.osv).toMatchObject({ outcome: 'synced', fetched: 10, changed: [] });
     expect(full.cve).toMatchObject({ outcome: 'synced', fetched: 1, changed: [] });
-    expect(feed.takeRequests().sort()).toEqual(
-      [
-        '/cna/cves/index.json',
-        `/cna/cves/${cveId}.json`,
-        '/osv/Hex/all.zip',
-        '/osv/Hex/modified_id.csv',
-      ].sort(),
-    );
+    expect(feed.takeRequests().sort()).toEqual(everythingDownloaded());
 
     feed.raw.set('/osv/Hex/all.zip', 'PK, but not a zip');
     const fallback = await sync({ full: true });

@@ -16,3 +16,4 @@ process.env.TABLE_NAME = table.name;
 process.env[payloadBucket.envVariable] = payloadBucket.name;
 for (const queue of Object.values(queues)) process.env[queue.urlEnv] = testQueues[queue.name].url;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
