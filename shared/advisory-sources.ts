@@ -30,9 +30,6 @@ export interface AdvisorySource {
 export const defaultAdvisorySources =
   'osv:https://osv-vulnerabilities.storage.googleapis.com/Hex,cve:https://cna.erlef.org/cves/index.json';
 
-/** The run-to-run interval of the scheduled sync in AWS. */
-export const advisorySyncMinutes = 10;
-
 /** A source that has not synced for this long is stale; the stack's alarm uses the same bound. */
 export const staleSourceSeconds = 3600;
 

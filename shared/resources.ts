@@ -1,5 +1,3 @@
-import { advisorySyncMinutes } from './advisory-sources.ts';
-
 /**
  * The one description of Muster's resources. The CDK stack builds AWS resources from it and the local
  * mode builds the same table, queues, routes and schedule on the local servers, so the two cannot drift.
@@ -291,5 +289,6 @@ export type ScheduleDefinition = {
 export const schedules: ScheduleDefinition[] = [
   { name: 'weekly-summary', function: 'weekly-summary', cron: { minute: 0, hour: 8, weekDay: 'MON' } },
   { name: 'retire-instances', function: 'retire-instances', cron: { minute: 30, hour: 3 } },
-  { name: 'sync-advisories', function: 'sync-advisories', everyMinutes: advisorySyncMinutes },
+  // Often enough that an advisory reaches an alert within 15 minutes of reaching its feed.
+  { name: 'sync-advisories', function: 'sync-advisories', everyMinutes: 10 },
 ];

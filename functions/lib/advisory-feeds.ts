@@ -13,7 +13,7 @@ import {
   maxArchiveBytes,
   readAdvisoryPath,
 } from './advisory-files.ts';
-import { download, downloadExisting, FeedError, type Validators } from './feed-client.ts';
+import { download, downloadBytes, FeedError, type Validators } from './feed-client.ts';
 
 /** One record of a feed with the version its listing gives it. */
 export interface FeedRecord {
@@ -64,7 +64,7 @@ function osvFeed(base: string, limits: FeedLimits): AdvisoryFeed {
   return {
     vanishedAreWithdrawn: true,
     async list(validators) {
-      const result = await downloadExisting(`${base}/modified_id.csv`, {
+      const result = await download(`${base}/modified_id.csv`, {
         ...request,
         validators,
         maxBytes: maxListingBytes,
@@ -74,19 +74,19 @@ function osvFeed(base: string, limits: FeedLimits): AdvisoryFeed {
     },
     async fetch(id) {
       const url = `${base}/${encodeURIComponent(id)}.json`;
-      const result = await downloadExisting(url, { ...request, maxBytes: maxRecordBytes });
-      if (result.status !== 'ok') throw new FeedError(`${url} answered 304 to an unconditional request`);
-      return { name: `${id}.json`, content: text(result.bytes) };
+      return {
+        name: `${id}.json`,
+        content: text(await downloadBytes(url, { ...request, maxBytes: maxRecordBytes })),
+      };
     },
     async snapshot() {
       const url = `${base}/all.zip`;
-      const result = await downloadExisting(url, {
+      const bytes = await downloadBytes(url, {
         ...request,
         timeoutMs: 4 * limits.timeoutMs,
         maxBytes: maxArchiveBytes,
       });
-      if (result.status !== 'ok') throw new FeedError(`${url} answered 304 to an unconditional request`);
-      return advisoryFilesOf(result.bytes, url).flatMap((file) => {
+      return advisoryFilesOf(bytes, url).flatMap((file) => {
         const id = /([^/:]+)\.json$/.exec(file.name)?.[1];
         return id ? [{ id, version: modifiedOf(file.content), file: { ...file, name: `${id}.json` } }] : [];
       });
@@ -100,7 +100,7 @@ function cveIndexFeed(indexUrl: string, limits: FeedLimits): AdvisoryFeed {
   return {
     vanishedAreWithdrawn: true,
     async list(validators) {
-      const result = await downloadExisting(indexUrl, { ...request, validators, maxBytes: maxListingBytes });
+      const result = await download(indexUrl, { ...request, validators, maxBytes: maxListingBytes });
       if (result.status === 'unchanged') return 'unchanged';
       let index: unknown;
       try {
@@ -112,9 +112,10 @@ function cveIndexFeed(indexUrl: string, limits: FeedLimits): AdvisoryFeed {
     },
     async fetch(id, listing) {
       const url = listing.locations.get(id)!;
-      const result = await downloadExisting(url, { ...request, maxBytes: maxRecordBytes });
-      if (result.status !== 'ok') throw new FeedError(`${url} answered 304 to an unconditional request`);
-      return { name: `${id}.json`, content: text(result.bytes) };
+      return {
+        name: `${id}.json`,
+        content: text(await downloadBytes(url, { ...request, maxBytes: maxRecordBytes })),
+      };
     },
   };
 }
@@ -138,7 +139,6 @@ function archiveFeed(location: string, limits: FeedLimits): AdvisoryFeed {
           maxBytes: maxArchiveBytes,
         });
         if (result.status === 'unchanged') return 'unchanged';
-        if (result.status === 'gone') throw new FeedError(`${location} answered 404: not found`);
         read = advisoryFilesOf(result.bytes, new URL(location).pathname);
         next = result.validators;
       } else {

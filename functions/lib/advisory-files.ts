@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { downloadExisting, FeedError } from './feed-client.ts';
+import { downloadBytes, FeedError } from './feed-client.ts';
 
 /** One advisory file as read from a source: its name (which tells its format) and its text. */
 export interface AdvisoryFile {
@@ -58,7 +58,6 @@ export const isUrl = (location: string): boolean => /^https?:\/\//.test(location
 /** Every advisory file of a source: a directory, a zip (such as OSV's export), a single file, or a URL to one. */
 export async function readAdvisorySource(location: string): Promise<AdvisoryFile[]> {
   if (!isUrl(location)) return readAdvisoryPath(location);
-  const result = await downloadExisting(location, { timeoutMs: 120_000, maxBytes: maxArchiveBytes });
-  if (result.status !== 'ok') throw new FeedError(`${location} answered 304 to an unconditional request`);
-  return advisoryFilesOf(result.bytes, new URL(location).pathname);
+  const bytes = await downloadBytes(location, { timeoutMs: 120_000, maxBytes: maxArchiveBytes });
+  return advisoryFilesOf(bytes, new URL(location).pathname);
 }

@@ -17,11 +17,7 @@ export interface Validators {
   last_modified?: string;
 }
 
-export type Download =
-  | { status: 'ok'; bytes: Uint8Array; validators: Validators }
-  | { status: 'unchanged' }
-  /** 404 or 410: the server does not have it. */
-  | { status: 'gone' };
+export type Download = { status: 'ok'; bytes: Uint8Array; validators: Validators } | { status: 'unchanged' };
 
 export interface DownloadOptions {
   validators?: Validators;
@@ -54,6 +50,7 @@ async function readBounded(response: Response, url: string, maxBytes: number): P
   return bytes;
 }
 
+/** A document, asked conditionally when validators are given: its bytes, or `unchanged`. */
 export async function download(url: string, options: DownloadOptions): Promise<Download> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
@@ -63,10 +60,6 @@ export async function download(url: string, options: DownloadOptions): Promise<D
   try {
     const response = await fetch(url, { headers, signal, redirect: 'follow' });
     if (response.status === 304) return { status: 'unchanged' };
-    if (response.status === 404 || response.status === 410) {
-      await response.body?.cancel();
-      return { status: 'gone' };
-    }
     if (!response.ok) {
       await response.body?.cancel();
       throw new FeedError(`${url} answered ${response.status} ${response.statusText}`.trim());
@@ -88,12 +81,12 @@ export async function download(url: string, options: DownloadOptions): Promise<D
   }
 }
 
-/** A document that must exist: `gone` is an error here. */
-export async function downloadExisting(
+/** A document asked unconditionally: its bytes. */
+export async function downloadBytes(
   url: string,
-  options: DownloadOptions,
-): Promise<Exclude<Download, { status: 'gone' }>> {
+  options: Omit<DownloadOptions, 'validators'>,
+): Promise<Uint8Array> {
   const result = await download(url, options);
-  if (result.status === 'gone') throw new FeedError(`${url} answered 404: not found`);
-  return result;
+  if (result.status !== 'ok') throw new FeedError(`${url} answered 304 to an unconditional request`);
+  return result.bytes;
 }

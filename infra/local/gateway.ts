@@ -150,10 +150,14 @@ export async function startGateway(
       const control = extraRoutes[`${method} ${url.pathname}`];
       if (control) {
         const text = (await readBody(request))?.toString('utf8') ?? '';
-        send(response, {
-          statusCode: 200,
-          body: JSON.stringify(await control(text ? JSON.parse(text) : {})),
-        });
+        let event: unknown;
+        try {
+          event = text ? JSON.parse(text) : {};
+        } catch {
+          send(response, { statusCode: 400, body: JSON.stringify({ message: 'the body is not JSON' }) });
+          return;
+        }
+        send(response, { statusCode: 200, body: JSON.stringify(await control(event)) });
         return;
       }
       const matched = matchRoute(method, url.pathname);
