@@ -12,18 +12,18 @@ export const handler = async (event: { full?: boolean } | undefined): Promise<Sy
   const run = await syncAdvisorySources(sources, { full: event?.full === true });
   if (run.skipped) logger.info('advisory sync skipped: another sync is running');
   for (const result of run.sources) {
-    const { source, outcome, error, ...counts } = result;
+    const { source, outcome, error, fetched, changed, withdrawn, rejected, failedDownloads } = result;
     const details = {
       source,
       outcome,
-      fetched: counts.fetched,
-      changed: counts.changed.length,
-      withdrawn: counts.withdrawn,
-      rejected: counts.rejected,
-      failed_downloads: counts.failedDownloads,
+      fetched,
+      changed: changed.length,
+      withdrawn,
+      rejected,
+      failed_downloads: failedDownloads,
     };
-    if (outcome === 'failed') logger.warn('advisory source failed', { ...details, error });
-    else if (counts.rejected.length > 0 || counts.failedDownloads.length > 0)
+    if (outcome === 'failed') logger.warn('advisory source failed', { source, error });
+    else if (rejected.length > 0 || failedDownloads.length > 0)
       logger.warn('advisory source synced with records left out', details);
     else logger.info('advisory source synced', details);
     const metric = metrics.singleMetric();
