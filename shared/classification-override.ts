@@ -1,12 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
+import { slug } from './heartbeat.ts';
 import { parseOrThrow } from './validation.ts';
-
-const slug = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-z0-9_.-]+$/, 'must be 1-64 characters of a-z, 0-9, _, - and .');
 
 export const appEnvironmentPathSchema = z.object({ app: slug, environment: slug });
 

@@ -9,7 +9,8 @@ import { maxVersionPartDigits } from './version-key.ts';
  * with the same one, so both ends agree on what a heartbeat is.
  */
 
-const slug = z
+/** An app or environment name. */
+export const slug = z
   .string()
   .min(1)
   .max(64)

@@ -3,10 +3,11 @@ import type { LookupMatch } from './lookup.ts';
 const header = [
   'app',
   'environment',
-  'instance',
+  'package',
   'version',
-  'last_seen',
-  'stale',
+  'instance_count',
+  'instances',
+  'drift',
   'internet_facing',
   'handles_pii',
   'urls',
@@ -22,28 +23,27 @@ function cell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-/** The lookup's rows as CSV, one line per instance, in the same order as the JSON answer. */
-export function lookupCsv(matches: LookupMatch[]): string {
-  const lines = [header.join(',')];
-  for (const match of matches) {
-    for (const instance of match.instances) {
-      lines.push(
-        [
+export const lookupCsvHeader = `${header.join(',')}\r\n`;
+
+/** Rows as CSV lines, one per match, in the order of the JSON answer; the header comes first once. */
+export function lookupCsvLines(matches: LookupMatch[]): string {
+  return matches
+    .map(
+      (match) =>
+        `${[
           match.app,
           match.environment,
-          instance.instance,
-          instance.version,
-          instance.last_seen ?? '',
-          String(instance.stale),
+          match.package,
+          match.version,
+          String(match.instance_count),
+          match.instances.map((instance) => instance.instance).join(' '),
+          String(match.drift),
           String(match.internet_facing),
           String(match.handles_pii),
           match.urls.join(' '),
-          instance.package,
         ]
           .map(cell)
-          .join(','),
-      );
-    }
-  }
-  return `${lines.join('\r\n')}\r\n`;
+          .join(',')}\r\n`,
+    )
+    .join('');
 }

@@ -1,16 +1,19 @@
 import * as z from 'zod';
 import { advisoryIdSchema } from './advisory-id.ts';
-import type { AppEnvironmentItem } from './entities/app-environment.ts';
-import { type Classification, effectiveClassification } from './entities/app-environment.ts';
-import type { DependencyItem } from './entities/dependency.ts';
-import type { InstanceItem } from './entities/instance.ts';
+import type { Classification } from './entities/app-environment.ts';
+import type { UsageCountItem, UsageDriftItem, UsageRow } from './entities/usage.ts';
 import { isProduction } from './environments.ts';
 import { ValidationError } from './errors.ts';
-import { instanceStatus, isLive, type Lifecycle } from './instance-status.ts';
+import { slug } from './heartbeat.ts';
+import { type ExposureClass, exposureClassOf, exposureRanks } from './usage.ts';
 import { parseOrThrow } from './validation.ts';
 import { type VersionQuery, type VersionSelector, versionSelector } from './version-selector.ts';
 
+export const defaultLookupLimit = 500;
+export const maxLookupLimit = 5000;
+
 const bounded = (max: number) => z.string().min(1).max(max);
+const flag = z.enum(['true', 'false'], 'must be true or false').transform((text) => text === 'true');
 
 export const lookupQuerySchema = z.object({
   package: z
@@ -26,32 +29,78 @@ export const lookupQuerySchema = z.object({
   range: bounded(512).optional(),
   ecosystem: z.enum(['hex', 'otp', 'elixir']).optional(),
   format: z.enum(['json', 'csv']).default('json'),
+  limit: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number from 1 to 5000')
+    .transform(Number)
+    .pipe(
+      z.number().int().min(1, 'must be at least 1').max(maxLookupLimit, `must be at most ${maxLookupLimit}`),
+    )
+    .default(defaultLookupLimit),
+  cursor: bounded(4096).optional(),
+  environment: slug.optional(),
+  production: flag.optional(),
+  internet_facing: flag.optional(),
+  handles_pii: flag.optional(),
 });
 
-export interface PackageLookup {
+export interface LookupFilters {
+  environment?: string;
+  production?: boolean;
+  internet_facing?: boolean;
+  handles_pii?: boolean;
+}
+
+interface Paging {
+  format: 'json' | 'csv';
+  limit: number;
+  cursor?: LookupCursor;
+  filters: LookupFilters;
+}
+
+export interface PackageLookup extends Paging {
   package: string;
   ecosystem?: 'hex' | 'otp' | 'elixir';
-  format: 'json' | 'csv';
   versions: VersionQuery;
   selector: VersionSelector;
 }
 
 /** The blast radius of an advisory, by any of its ids. */
-export interface AdvisoryLookup {
+export interface AdvisoryLookup extends Paging {
   advisory: string;
-  format: 'json' | 'csv';
 }
 
 export type LookupQuery = PackageLookup | AdvisoryLookup;
 
+/** Refuses a parameter the route does not know, rather than answering as if it were not there. */
+function rejectUnknown(parameters: Record<string, string | undefined>): void {
+  const known = lookupQuerySchema.keyof().options as string[];
+  const unknown = Object.keys(parameters).find((name) => !known.includes(name));
+  if (unknown !== undefined) {
+    throw new ValidationError(unknown, `is not a parameter of this route (known: ${known.join(', ')})`);
+  }
+}
+
 export function parseLookupQuery(parameters: Record<string, string | undefined>): LookupQuery {
+  rejectUnknown(parameters);
   const query = parseOrThrow(lookupQuerySchema, parameters, 'query');
+  const paging: Paging = {
+    format: query.format,
+    limit: query.limit,
+    cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    filters: {
+      environment: query.environment,
+      production: query.production,
+      internet_facing: query.internet_facing,
+      handles_pii: query.handles_pii,
+    },
+  };
   if (query.advisory !== undefined) {
     const extra = (['package', 'version', 'requirement', 'range'] as const).find(
       (field) => query[field] !== undefined,
     );
     if (extra) throw new ValidationError(extra, 'give either advisory or a package with its versions');
-    return { advisory: query.advisory, format: query.format };
+    return { advisory: query.advisory, ...paging };
   }
   if (query.package === undefined) throw new ValidationError('package', 'is required (or advisory)');
   const given = (['version', 'requirement', 'range'] as const).filter((field) => query[field] !== undefined);
@@ -67,137 +116,196 @@ export function parseLookupQuery(parameters: Record<string, string | undefined>)
   return {
     package: query.package,
     ecosystem: query.ecosystem,
-    format: query.format,
     versions,
     selector: versionSelector(query.package, versions),
+    ...paging,
   };
 }
 
+/** One of the instances a row names: the first few by name (see sampleInstances). */
 export interface LookupInstance {
   instance: string;
   package: string;
   version: string;
-  last_seen: string | null;
-  stale: boolean;
 }
 
+/** One version of the package that one app-environment runs. */
 export interface LookupMatch extends Classification {
   app: string;
   environment: string;
-  last_seen: string | null;
-  instances: LookupInstance[];
-  /**
-   * How many instances are exposed: those listed, or for an advisory more when a finding lists only
-   * its first 100.
-   */
+  package: string;
+  version: string;
+  /** How many live instances run it, named or not. */
   instance_count: number;
+  instances: LookupInstance[];
+  /** The app-environment runs other versions of the package too (a deploy under way, or drift). */
+  drift: boolean;
 }
 
-export interface LookupTotals {
-  apps: number;
-  environments: number;
+export interface ExposureTotals {
   app_environments: number;
   instances: number;
+}
+
+export interface LookupTotals extends ExposureTotals {
+  by_exposure: Record<ExposureClass, ExposureTotals>;
 }
 
 export interface LookupResult {
   matches: LookupMatch[];
   totals: LookupTotals;
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next_cursor: string | null;
 }
 
-/** One package of one instance that a lookup selected: a dependency item, or a finding's instance. */
-export type LookupRow = Pick<DependencyItem, 'app' | 'environment' | 'instance' | 'name' | 'version'>;
-
-export interface LookupSources {
-  /** What the lookup selected (see selectDependencies), before the instances are read. */
-  dependencies: LookupRow[];
-  /** Instance heads by sort key; a dependency whose instance has no head has left the inventory. */
-  instances: Map<string, InstanceItem>;
-  appEnvironments: Map<string, AppEnvironmentItem>;
-  instanceSortKey: (dependency: LookupRow) => string;
-  appEnvironmentSortKey: (dependency: LookupRow) => string;
-  /** By app-environment sort key: how many instances its finding counts, where it lists only some. */
-  instanceCounts?: Map<string, number>;
-  now: Date;
-  lifecycle: Lifecycle;
+export function matchOf(row: UsageRow): LookupMatch {
+  return {
+    app: row.app,
+    environment: row.environment,
+    internet_facing: row.internet_facing,
+    handles_pii: row.handles_pii,
+    urls: row.urls,
+    package: row.package,
+    version: row.version,
+    instance_count: row.instance_count,
+    instances: row.instances.map((instance) => ({ instance, package: row.package, version: row.version })),
+    drift: row.drift,
+  };
 }
 
-const unclassified: Classification = { internet_facing: false, handles_pii: false, urls: [] };
+const emptyTotals = (): LookupTotals => ({
+  app_environments: 0,
+  instances: 0,
+  by_exposure: {
+    production_internet_facing: { app_environments: 0, instances: 0 },
+    production: { app_environments: 0, instances: 0 },
+    other: { app_environments: 0, instances: 0 },
+  },
+});
 
-/** Most exposed first: production, then internet-facing, then holding personal data. */
-function exposureRank(match: LookupMatch): number {
-  return (
-    (isProduction(match.environment) ? 0 : 4) + (match.internet_facing ? 0 : 2) + (match.handles_pii ? 0 : 1)
-  );
+function addTo(totals: LookupTotals, rank: number, appEnvironments: number, instances: number): void {
+  const exposure = totals.by_exposure[exposureClassOf(rank)];
+  exposure.app_environments += appEnvironments;
+  exposure.instances += instances;
+  totals.app_environments += appEnvironments;
+  totals.instances += instances;
 }
 
-const latest = (a: string | null, b: string | null): string | null =>
-  a === null ? b : b === null || a > b ? a : b;
-
-/** The dependencies a lookup may select, before their instances are read. */
-export function selectDependencies(
-  dependencies: DependencyItem[],
-  query: Pick<PackageLookup, 'selector' | 'ecosystem'>,
-): DependencyItem[] {
-  return dependencies.filter(
-    (dependency) =>
-      (query.ecosystem === undefined || dependency.ecosystem === query.ecosystem) &&
-      query.selector.matches(dependency.version),
-  );
-}
-
-export function groupLookupMatches(sources: LookupSources): LookupResult {
-  const matches = new Map<string, LookupMatch>();
-  for (const dependency of sources.dependencies) {
-    const head = sources.instances.get(sources.instanceSortKey(dependency));
-    const status = head ? instanceStatus(head, sources.now, sources.lifecycle) : 'retired';
-    if (!head || !isLive(status)) continue;
-    const groupKey = sources.appEnvironmentSortKey(dependency);
-    let match = matches.get(groupKey);
-    if (!match) {
-      const appEnvironment = sources.appEnvironments.get(groupKey);
-      match = {
-        app: dependency.app,
-        environment: dependency.environment,
-        ...(appEnvironment ? effectiveClassification(appEnvironment) : unclassified),
-        last_seen: null,
-        instances: [],
-        instance_count: 0,
-      };
-      matches.set(groupKey, match);
-    }
-    const lastSeen = head.last_seen ?? null;
-    match.instances.push({
-      instance: dependency.instance,
-      package: dependency.name,
-      version: dependency.version,
-      last_seen: lastSeen,
-      stale: status === 'stale',
-    });
-    match.last_seen = latest(match.last_seen, lastSeen);
+/**
+ * Totals from the counts of the selected versions (rows without drift, one per app-environment) and
+ * from the drift copies, whose app-environments count once however many of their versions match.
+ */
+export function totalsFromCounts(
+  counts: Pick<UsageCountItem, 'version' | `a${number}` | `i${number}`>[],
+  drift: Pick<UsageDriftItem, 'app' | 'environment' | 'version' | 'rank' | 'instance_count'>[],
+  selection: RowSelection,
+): LookupTotals {
+  const totals = emptyTotals();
+  for (const count of counts) {
+    if (!selection.versions(count.version)) continue;
+    for (const rank of selection.ranks) addTo(totals, rank, count[`a${rank}`] ?? 0, count[`i${rank}`] ?? 0);
   }
-  const result = [...matches.values()];
-  for (const [groupKey, match] of matches) {
-    match.instances.sort(
-      (a, b) => a.instance.localeCompare(b.instance) || a.package.localeCompare(b.package),
-    );
-    // An instance exposed through two packages of one flaw (ssl and public_key) counts once.
-    const listed = new Set(match.instances.map((instance) => instance.instance)).size;
-    match.instance_count = Math.max(listed, sources.instanceCounts?.get(groupKey) ?? 0);
+  addRows(totals, drift, selection);
+  return totals;
+}
+
+/** The selected ranks that hold rows of the selected versions, by the counts and drift copies. */
+export function occupiedRanks(
+  counts: Pick<UsageCountItem, 'version' | `a${number}`>[],
+  drift: Pick<UsageDriftItem, 'version' | 'rank'>[],
+  selection: RowSelection,
+): number[] {
+  const occupied = new Set<number>();
+  for (const count of counts) {
+    if (!selection.versions(count.version)) continue;
+    for (const rank of selection.ranks) if ((count[`a${rank}`] ?? 0) > 0) occupied.add(rank);
   }
-  result.sort(
-    (a, b) =>
-      exposureRank(a) - exposureRank(b) ||
-      a.app.localeCompare(b.app) ||
-      a.environment.localeCompare(b.environment),
+  for (const row of drift) if (selection.versions(row.version)) occupied.add(row.rank);
+  return selection.ranks.filter((rank) => occupied.has(rank));
+}
+
+/** Totals from rows themselves: each app-environment once, its instances across the versions matched. */
+export function totalsFromRows(
+  rows: Pick<UsageRow, 'app' | 'environment' | 'version' | 'rank' | 'instance_count'>[],
+  selection: RowSelection,
+): LookupTotals {
+  const totals = emptyTotals();
+  addRows(totals, rows, selection);
+  return totals;
+}
+
+function addRows(
+  totals: LookupTotals,
+  rows: Pick<UsageRow, 'app' | 'environment' | 'version' | 'rank' | 'instance_count'>[],
+  selection: RowSelection,
+): void {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (!selection.ranks.includes(row.rank) || !selection.versions(row.version)) continue;
+    if (selection.environment !== undefined && row.environment !== selection.environment) continue;
+    const appEnvironment = `${row.app}#${row.environment}`;
+    addTo(totals, row.rank, seen.has(appEnvironment) ? 0 : 1, row.instance_count);
+    seen.add(appEnvironment);
+  }
+}
+
+/** Which rows a package lookup selects, besides its version key range. */
+export interface RowSelection {
+  /** The exposure ranks to read, in order. */
+  ranks: number[];
+  versions: (version: string) => boolean;
+  environment?: string;
+  ecosystem?: string;
+}
+
+export function rowSelection(
+  filters: LookupFilters,
+  versions: (version: string) => boolean = () => true,
+  ecosystem?: string,
+): RowSelection {
+  const ranks = exposureRanks.filter(
+    (rank) =>
+      (filters.production === undefined || rank < 4 === filters.production) &&
+      (filters.environment === undefined || rank < 4 === isProduction(filters.environment)) &&
+      (filters.internet_facing === undefined || ((rank & 2) === 0) === filters.internet_facing) &&
+      (filters.handles_pii === undefined || ((rank & 1) === 0) === filters.handles_pii),
   );
   return {
-    matches: result,
-    totals: {
-      apps: new Set(result.map((match) => match.app)).size,
-      environments: new Set(result.map((match) => match.environment)).size,
-      app_environments: result.length,
-      instances: result.reduce((sum, match) => sum + match.instance_count, 0),
-    },
+    ranks,
+    versions,
+    environment: filters.environment,
+    ecosystem,
   };
+}
+
+export const selects = (selection: RowSelection, row: UsageRow): boolean =>
+  selection.versions(row.version) &&
+  (selection.environment === undefined || row.environment === selection.environment) &&
+  (selection.ecosystem === undefined || row.ecosystem === selection.ecosystem);
+
+/** Where the next page starts: an exposure rank, and the last key read in it (none: its beginning). */
+export interface LookupCursor {
+  rank: number;
+  key?: Record<string, string>;
+}
+
+const cursorSchema = z.object({
+  rank: z.number().int().min(0).max(7),
+  key: z.record(z.string(), z.string().max(2048)).optional(),
+});
+
+export const encodeCursor = (cursor: LookupCursor): string =>
+  Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+/** A cursor from a client: anything but one this API handed out is a 400. */
+export function decodeCursor(text: string): LookupCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw new ValidationError('cursor', 'is not a cursor this API returned');
+  }
+  const result = cursorSchema.safeParse(parsed);
+  if (!result.success) throw new ValidationError('cursor', 'is not a cursor this API returned');
+  return result.data;
 }

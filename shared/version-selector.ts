@@ -1,6 +1,6 @@
 import { ecosystemOf } from './ecosystem.ts';
 import { ValidationError } from './errors.ts';
-import { sameRelease, versionSortKey } from './version-key.ts';
+import { sameRelease } from './version-key.ts';
 import { parseElixirRequirement, parseRange } from './versions/requirement.ts';
 import {
   InvalidRequirement,
@@ -18,8 +18,8 @@ export type VersionQuery =
 /** The versions a lookup selects, and the part of the package's sort keys where they can be. */
 export interface VersionSelector {
   matches(version: string): boolean;
-  /** A key prefix to read, or bounds (either may be open); both absent: the whole package. */
-  keys: { prefix?: string; low?: string; high?: string };
+  /** The bounds of the versions' keys (either may be open); both absent: the whole package. */
+  keys: { low?: string; high?: string };
 }
 
 /** OTP's own applications and releases have versions of any length; everything else is Elixir's. */
@@ -52,16 +52,21 @@ export function versionSelector(packageName: string, query: VersionQuery): Versi
   const scheme = schemeOf(packageName);
   if (query.version !== undefined) {
     // Exact: the same release (build metadata aside), or an equal version under the package's scheme,
-    // so that OTP's 27.3 finds 27.3.0. A version that does not parse is found by its text.
-    let equal: VersionMatcher | undefined;
+    // so that OTP's 27.3 finds 27.3.0. Anything else ("1.16", "v1.16.1", "< 1.16.2") would match
+    // nothing, so it is refused with a pointer to what was probably meant.
+    let equal: VersionMatcher;
     try {
       equal = new VersionMatcher([{ operator: '==', operand: query.version }], scheme);
     } catch (error) {
       if (!(error instanceof InvalidRequirement)) throw error;
+      throw new ValidationError(
+        'version',
+        `is not a version such as ${scheme === 'otp' ? '5.2.11.6' : '1.16.1'}; for several versions give requirement instead (for example requirement=${encodeURIComponent('~> 1.16.0')})`,
+      );
     }
     return {
-      matches: (version) => sameRelease(version, query.version) || (equal?.matches(version) ?? false),
-      keys: equal ? versionKeyBounds(equal.numberRange()) : { prefix: `${versionSortKey(query.version)}#` },
+      matches: (version) => sameRelease(version, query.version) || equal.matches(version),
+      keys: versionKeyBounds(equal.numberRange()),
     };
   }
   const field = query.requirement !== undefined ? 'requirement' : 'range';

@@ -1,42 +1,38 @@
 import { candidateRanges } from '../../shared/advisories/affected.ts';
 import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
+import { ecosystemOf } from '../../shared/ecosystem.ts';
 import {
   type AppEnvironmentItem,
   appEnvironmentKey,
-  appEnvironmentSortKeyPrefix,
+  effectiveClassification,
 } from '../../shared/entities/app-environment.ts';
-import { type DependencyItem, packagePartition } from '../../shared/entities/dependency.ts';
-import { type InstanceItem, instanceKey, instanceSortKeyPrefix } from '../../shared/entities/instance.ts';
-import { organizationKey } from '../../shared/entities/organization.ts';
+import type { UsageItem, UsageRow } from '../../shared/entities/usage.ts';
+import { usageVersionKey } from '../../shared/entities/usage.ts';
+import { ValidationError } from '../../shared/errors.ts';
 import {
-  groupLookupMatches,
+  type AdvisoryLookup,
+  encodeCursor,
   type LookupResult,
-  type LookupRow,
+  matchOf,
+  occupiedRanks,
   type PackageLookup,
-  selectDependencies,
+  type RowSelection,
+  rowSelection,
+  selects,
+  totalsFromCounts,
+  totalsFromRows,
 } from '../../shared/lookup.ts';
+import { exposureRanks, usageRows } from '../../shared/usage.ts';
 import { schemeOf, type VersionSelector } from '../../shared/version-selector.ts';
 import { parseRange } from '../../shared/versions/requirement.ts';
 import { VersionMatcher, versionKeyBounds } from '../../shared/versions/version-matcher.ts';
-import { config, lifecycle } from '../lib/config.ts';
+import { config } from '../lib/config.ts';
 import { batchGet } from './batch-get.ts';
 import { readVulnerabilityFindings } from './finding-store.ts';
 import { queryAll } from './query-all.ts';
+import { readUsageCounts, readUsageDrift, readUsagePage, usageRankQuery } from './usage-store.ts';
 
 const tableName = config.TABLE_NAME;
-
-/** Every dependency item of the package in the organization whose version key lies in `keys`. */
-export function readPackageIndex(
-  org: string,
-  name: string,
-  keys: VersionSelector['keys'],
-): Promise<DependencyItem[]> {
-  return queryAll<DependencyItem>({
-    TableName: tableName,
-    IndexName: 'gsi1',
-    ...keyCondition(org, name, keys),
-  });
-}
 
 /** The part of a package's index where the versions an advisory affects can be; all of it when open-ended. */
 export function affectedKeys(affected: AffectedPackage): VersionSelector['keys'] {
@@ -47,114 +43,161 @@ export function affectedKeys(affected: AffectedPackage): VersionSelector['keys']
     : {};
 }
 
-/** The key condition on the package's partition of gsi1 that covers the selected versions. */
-function keyCondition(org: string, name: string, keys: VersionSelector['keys']) {
-  const values: Record<string, string> = { ':pk': packagePartition(org, name) };
-  let expression = 'gsi1pk = :pk';
-  if (keys.prefix !== undefined) {
-    expression += ' AND begins_with(gsi1sk, :prefix)';
-    values[':prefix'] = keys.prefix;
-  } else if (keys.low !== undefined && keys.high !== undefined) {
-    expression += ' AND gsi1sk BETWEEN :low AND :high';
-    Object.assign(values, { ':low': keys.low, ':high': keys.high });
-  } else if (keys.low !== undefined) {
-    expression += ' AND gsi1sk >= :low';
-    values[':low'] = keys.low;
-  } else if (keys.high !== undefined) {
-    expression += ' AND gsi1sk <= :high';
-    values[':high'] = keys.high;
-  }
-  return { KeyConditionExpression: expression, ExpressionAttributeValues: values };
-}
+/** Bounds that no version lies between, as a requirement that nothing satisfies gives (`~> 0.3 and ~> 2.2`). */
+const emptyRange = (keys: VersionSelector['keys']): boolean =>
+  keys.low !== undefined && keys.high !== undefined && keys.low > keys.high;
 
-/**
- * Beyond this many matching instances, reading all of the organization's heads and app-environments
- * with one Query costs fewer read units than fetching each by key: BatchGetItem charges half a unit per
- * item, a Query half a unit per 4 KB, and a head is about 520 bytes.
- */
-const joinByQueryAbove = 200;
-
-async function readJoin(org: string, dependencies: LookupRow[]) {
-  if (dependencies.length > joinByQueryAbove) {
-    const bySortKey = <T extends { sk: string }>(items: T[]) => new Map(items.map((item) => [item.sk, item]));
-    const prefixed = <T>(prefix: string) =>
-      queryAll<T>({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': organizationKey(org).pk, ':prefix': prefix },
-      });
-    const [instances, appEnvironments] = await Promise.all([
-      prefixed<InstanceItem>(instanceSortKeyPrefix),
-      prefixed<AppEnvironmentItem>(appEnvironmentSortKeyPrefix),
-    ]);
-    return { instances: bySortKey(instances), appEnvironments: bySortKey(appEnvironments) };
-  }
-  const [instances, appEnvironments] = await Promise.all([
-    batchGet<InstanceItem>(
-      tableName,
-      dependencies.map((d) => instanceKey(org, d.app, d.environment, d.instance)),
-    ),
-    batchGet<AppEnvironmentItem>(
-      tableName,
-      dependencies.map((d) => appEnvironmentKey(org, d.app, d.environment)),
-    ),
-  ]);
-  return { instances, appEnvironments };
-}
-
-async function groupWithJoin(
+/** Every usage row of a package in the organization in a version key range, all ranks. */
+export async function readPackageUsage(
   org: string,
-  dependencies: LookupRow[],
-  instanceCounts?: Map<string, number>,
-): Promise<LookupResult> {
-  const instanceSortKey = (d: LookupRow) => instanceKey(org, d.app, d.environment, d.instance).sk;
-  const appEnvironmentSortKey = (d: LookupRow) => appEnvironmentKey(org, d.app, d.environment).sk;
-  const { instances, appEnvironments } = await readJoin(org, dependencies);
-  return groupLookupMatches({
-    dependencies,
-    instances,
-    appEnvironments,
-    instanceSortKey,
-    appEnvironmentSortKey,
-    instanceCounts,
-    now: new Date(),
-    lifecycle,
-  });
+  packageName: string,
+  keys: VersionSelector['keys'],
+): Promise<UsageItem[]> {
+  if (emptyRange(keys)) return [];
+  const ranks = await Promise.all(
+    exposureRanks.map((rank) => queryAll<UsageItem>(usageRankQuery(org, packageName, rank, keys))),
+  );
+  return ranks.flat();
 }
 
 /**
- * Every instance of the organization running the package at the selected versions: one Query on the
- * package's partition of gsi1, limited to the versions' key range, then the matches' heads and
- * app-environments.
+ * One page of the rows of the selected versions, most exposed first: one Query per exposure rank on
+ * the package's partition of gsi1, each in the versions' key range, from the cursor's position on, so
+ * that the read units follow the rows returned.
+ */
+async function readRows(org: string, query: PackageLookup, selection: RowSelection) {
+  const rows: UsageRow[] = [];
+  const start = query.cursor;
+  const ranks = selection.ranks.filter((rank) => start === undefined || rank >= start.rank);
+  for (const [index, rank] of ranks.entries()) {
+    const request = usageRankQuery(org, query.package, rank, query.selector.keys);
+    let key = start?.rank === rank ? start.key : undefined;
+    do {
+      const page = await readUsagePage(request, query.limit - rows.length, key);
+      rows.push(...page.items.filter((row) => selects(selection, row)));
+      key = page.lastKey as Record<string, string> | undefined;
+    } while (key !== undefined && rows.length < query.limit);
+    if (rows.length === query.limit) {
+      const next =
+        key !== undefined
+          ? { rank, key }
+          : ranks[index + 1] !== undefined
+            ? { rank: ranks[index + 1]! }
+            : undefined;
+      return { rows, next };
+    }
+  }
+  return { rows, next: undefined };
+}
+
+/**
+ * The app-environments running the package at the selected versions, most exposed first, a page at a
+ * time. The counts and drift copies of the versions in range give the totals and which exposure ranks
+ * hold rows, so only those are read; an environment or ecosystem filter, which counts do not record,
+ * takes its totals from the rows.
  */
 export async function lookup(org: string, query: PackageLookup): Promise<LookupResult> {
-  const read = await readPackageIndex(org, query.package, query.selector.keys);
-  return groupWithJoin(org, selectDependencies(read, query));
+  const selection = rowSelection(query.filters, query.selector.matches, query.ecosystem);
+  if (query.cursor !== undefined && !selection.ranks.includes(query.cursor.rank)) {
+    throw new ValidationError('cursor', 'belongs to a lookup with other filters');
+  }
+  if (emptyRange(query.selector.keys) || selection.ranks.length === 0) {
+    return { matches: [], totals: totalsFromRows([], selection), next_cursor: null };
+  }
+  if (selection.environment !== undefined || selection.ecosystem !== undefined) {
+    const [{ rows, next }, all] = await Promise.all([
+      readRows(org, query, selection),
+      readPackageUsage(org, query.package, query.selector.keys),
+    ]);
+    return {
+      matches: rows.map(matchOf),
+      totals: totalsFromRows(
+        all.filter((row) => selects(selection, row)),
+        selection,
+      ),
+      next_cursor: next ? encodeCursor(next) : null,
+    };
+  }
+  const [counts, drift] = await Promise.all([
+    readUsageCounts(org, query.package, query.selector.keys),
+    readUsageDrift(org, query.package),
+  ]);
+  const { rows, next } = await readRows(org, query, {
+    ...selection,
+    ranks: occupiedRanks(counts, drift, selection),
+  });
+  return {
+    matches: rows.map(matchOf),
+    totals: totalsFromCounts(counts, drift, selection),
+    next_cursor: next ? encodeCursor(next) : null,
+  };
 }
 
+/** A row's place in the answer, as its sort key in gsi1 gives it: rank, version, app, environment. */
+const orderKey = (row: UsageRow): string =>
+  `${row.rank}#${usageVersionKey(row.version)}#${row.app}#${row.environment}#${row.version}`;
+
 /**
- * The blast radius of a vulnerability: its findings in the organization that live instances are exposed
- * to (one Query per id of it on its partition of gsi1), so that the answer counts exactly what the
- * findings say, then the listed instances' heads and app-environments.
+ * The blast radius of a vulnerability: its open findings in the organization (one Query per id of it
+ * on its partition of gsi1) and their app-environments, so that the answer counts exactly what the
+ * findings say; each finding's listed instances become rows by package and version.
  */
-export async function lookupVulnerability(org: string, vulnerability: Vulnerability): Promise<LookupResult> {
+export async function lookupVulnerability(
+  org: string,
+  vulnerability: Vulnerability,
+  query: AdvisoryLookup,
+): Promise<LookupResult> {
   const findings = (
     await readVulnerabilityFindings([vulnerability.id, ...vulnerability.aliases], org)
   ).filter((finding) => finding.status === 'open');
-  const instanceCounts = new Map(
-    findings.map((finding) => [
-      appEnvironmentKey(org, finding.app, finding.environment).sk,
-      finding.instance_count,
-    ]),
+  const appEnvironments = await batchGet<AppEnvironmentItem>(
+    tableName,
+    findings.map((finding) => appEnvironmentKey(org, finding.app, finding.environment)),
   );
-  const rows = findings.flatMap((finding) =>
-    finding.instances.map((instance) => ({
-      app: finding.app,
-      environment: finding.environment,
-      instance: instance.instance,
-      name: instance.package,
-      version: instance.version,
-    })),
-  );
-  return groupWithJoin(org, rows, instanceCounts);
+  const selection = rowSelection(query.filters);
+  const rankOf = new Map<string, number>();
+  const rows = findings.flatMap((finding) => {
+    const item = appEnvironments.get(appEnvironmentKey(org, finding.app, finding.environment).sk);
+    const classification = item
+      ? effectiveClassification(item)
+      : { internet_facing: false, handles_pii: false, urls: [] };
+    const found = usageRows(
+      finding.app,
+      finding.environment,
+      classification,
+      finding.instances.map((instance) => ({
+        instance: instance.instance,
+        name: instance.package,
+        version: instance.version,
+        ecosystem: ecosystemOf(instance.package),
+        expires_at: 0,
+      })),
+    );
+    rankOf.set(finding.sk, found[0]?.rank ?? 7);
+    // A finding lists at most 100 instances; when they all run one version, it counts the rest too.
+    if (found.length === 1) found[0]!.instance_count = finding.instance_count;
+    return found;
+  });
+  const selected = rows
+    .filter((row) => selection.ranks.includes(row.rank) && selects(selection, row))
+    .sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : orderKey(a) > orderKey(b) ? 1 : 0));
+  const after = query.cursor?.key?.after;
+  const from = after === undefined ? 0 : selected.findIndex((row) => orderKey(row) > after);
+  const page = from < 0 ? [] : selected.slice(from, from + query.limit);
+  const more = from >= 0 && from + query.limit < selected.length;
+  // Totals count each finding's instances, listed or not, once (an instance may run two of its packages).
+  const exposed = findings.map((finding) => ({
+    app: finding.app,
+    environment: finding.environment,
+    version: '',
+    rank: rankOf.get(finding.sk)!,
+    instance_count: finding.instance_count,
+  }));
+  return {
+    matches: page.map(matchOf),
+    totals: totalsFromRows(exposed, selection),
+    next_cursor: more
+      ? encodeCursor({ rank: page.at(-1)!.rank, key: { after: orderKey(page.at(-1)!) } })
+      : null,
+  };
 }

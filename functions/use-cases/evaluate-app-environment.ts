@@ -5,6 +5,7 @@ import type { InstanceItem } from '../../shared/entities/instance.ts';
 import { alertOf, computeFindings, diffFindings, needsAlert } from '../../shared/findings.ts';
 import { type InstanceStatus, instanceStatus, isLive } from '../../shared/instance-status.ts';
 import { queues } from '../../shared/resources.ts';
+import { diffUsage, usageRows } from '../../shared/usage.ts';
 import { lifecycle } from '../lib/config.ts';
 import { enqueue } from '../lib/queue.ts';
 import { advisoriesForPackages } from '../stores/advisory-store.ts';
@@ -15,6 +16,7 @@ import {
   writeFindingChanges,
 } from '../stores/finding-store.ts';
 import { acquireLease, isConditionFailure, releaseLease } from '../stores/lease.ts';
+import { readAppEnvironmentUsage, readUsageOutbox, writeUsageChanges } from '../stores/usage-store.ts';
 
 export interface EvaluationOptions {
   /**
@@ -51,7 +53,7 @@ async function deliverAlerts(findings: FindingItem[]): Promise<void> {
 /**
  * Brings an app-environment's findings up to date with what its live instances run and what the
  * advisories say: new findings open, changed ones are rewritten, those no instance is exposed to any
- * more are fixed. Only live instances count: running and stale ones, not those that stopped.
+ * more are fixed, and its usage rows (what a lookup answers) follow what its live instances run. Only live instances count: running and stale ones, not those that stopped.
  * Evaluations of one app-environment take its lease, so they never interleave with each other or with
  * a suppression; each reads the current state after taking it. New critical or high findings on a
  * production, internet-facing app-environment raise an alert, written with the finding (an outbox)
@@ -80,11 +82,12 @@ export async function evaluateAppEnvironment(
   try {
     const now = new Date();
     // Consistent reads: the heartbeat that asked for this evaluation has just written what it reads.
-    const [appEnvironment, heads, dependencies, stored] = await Promise.all([
+    const [appEnvironment, heads, dependencies, stored, usage] = await Promise.all([
       readAppEnvironment(org, app, environment, true),
       readInstances(org, app, environment, true),
       readDependencies(org, app, environment, true),
       readAppEnvironmentFindings(org, app, environment, true),
+      readAppEnvironmentUsage(org, app, environment, true),
     ]);
     const statuses = new Map(heads.map((head) => [head.instance, statusForEvaluation(head, now)]));
     const live = dependencies.filter((dependency) => isLive(statuses.get(dependency.instance) ?? 'retired'));
@@ -101,6 +104,17 @@ export async function evaluateAppEnvironment(
     const classification = appEnvironment
       ? effectiveClassification(appEnvironment)
       : { internet_facing: false, handles_pii: false, urls: [] };
+    const unfinished = appEnvironment?.usage_outbox
+      ? await readUsageOutbox(org, app, environment, appEnvironment.usage_outbox)
+      : undefined;
+    await writeUsageChanges(
+      org,
+      app,
+      environment,
+      owner,
+      diffUsage(usage, usageRows(app, environment, classification, live), unfinished),
+      unfinished,
+    );
     for (const finding of opened.filter((item) => needsAlert(item, classification))) {
       const event = alertOf(finding, org, classification);
       finding.alert = { id: event.id, event };

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SyncRun } from '../../functions/use-cases/sync-advisory-sources.ts';
 import { organizationPattern, type Scope, scopes } from '../../shared/api-keys.ts';
+import { isProduction } from '../../shared/environments.ts';
+import type { LookupMatch, LookupResult, LookupTotals } from '../../shared/lookup.ts';
 import { payloadBucket, queues } from '../../shared/resources.ts';
 import { useLocalAws } from '../local/aws-environment.ts';
 import type { Endpoints } from '../local/local-stack.ts';
@@ -26,7 +28,9 @@ const usage = `Usage: npm run muster -- <command>
   advisories sync [--full]                             sync the advisory sources now: what changed since the
                                                        last sync, or with --full every record again
   lookup PACKAGE REQUIREMENT [--csv]                   which apps run PACKAGE at versions matching an
-                                                       Elixir requirement ('< 1.14.2', '~> 2.0', or a version)
+                                                       Elixir requirement ('< 1.14.2', '~> 2.0', or a version):
+                                                       totals first, then every app-environment, most exposed first
+  lookup --advisory ID [--csv]                         an advisory's blast radius, by any of its ids
 
 Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TABLE_NAME targets a
 deployed table instead. lookup uses MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), else
@@ -222,16 +226,8 @@ async function summary(action: string | undefined) {
   console.log(await response.text());
 }
 
-interface LookupAnswer {
-  matches: {
-    app: string;
-    environment: string;
-    internet_facing: boolean;
-    handles_pii: boolean;
-    instances: { instance: string; version: string; last_seen: string | null; stale: boolean }[];
-  }[];
-  totals: { apps: number; environments: number; instances: number };
-}
+/** The parts of a lookup's answer that the terminal shows (see shared/lookup.ts). */
+type LookupAnswer = Pick<LookupResult, 'matches' | 'totals' | 'next_cursor'>;
 
 /**
  * Where to look up and with which read key: MUSTER_ENDPOINT and MUSTER_API_KEY, else the config file
@@ -258,49 +254,84 @@ function lookupTarget(): { endpoint: string; key: string } {
   return { endpoint, key };
 }
 
-async function lookup(name: string | undefined, requirement: string | undefined, csv: boolean) {
-  if (!name || !requirement) throw new UsageError('lookup needs PACKAGE and a VERSION or REQUIREMENT');
-  const { endpoint, key } = lookupTarget();
+async function fetchLookup(endpoint: string, key: string, parameters: Record<string, string>) {
   const url = new URL('/v1/lookup', endpoint);
-  url.search = new URLSearchParams({
-    package: name,
-    requirement,
-    ...(csv ? { format: 'csv' } : {}),
-  }).toString();
+  url.search = new URLSearchParams(parameters).toString();
   const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { error?: { message: string } };
     throw new Error(`${response.status}: ${body.error?.message ?? 'request failed'}`);
   }
-  if (csv) {
-    process.stdout.write(await response.text());
+  return response;
+}
+
+const exposureOf = (match: LookupMatch): string =>
+  [
+    isProduction(match.environment) ? 'production' : '',
+    match.internet_facing ? 'internet' : '',
+    match.handles_pii ? 'pii' : '',
+  ]
+    .filter(Boolean)
+    .join(',') || '-';
+
+function printTotals(what: string, totals: LookupTotals): void {
+  const { production_internet_facing: exposed, production, other } = totals.by_exposure;
+  console.log(
+    `${what}: ${totals.app_environments} app-environments, ${totals.instances} instances` +
+      ` (production and internet-facing: ${exposed.app_environments} / ${exposed.instances};` +
+      ` production: ${production.app_environments} / ${production.instances};` +
+      ` other: ${other.app_environments} / ${other.instances})\n`,
+  );
+}
+
+/** Totals first, then every row, most exposed first, a page at a time. */
+async function lookup(
+  name: string | undefined,
+  requirement: string | undefined,
+  options: { csv: boolean; advisory?: string },
+) {
+  const query: Record<string, string> = options.advisory
+    ? { advisory: options.advisory }
+    : name && requirement
+      ? { package: name, requirement }
+      : {};
+  if (Object.keys(query).length === 0) {
+    throw new UsageError('lookup needs PACKAGE and a VERSION or REQUIREMENT, or --advisory ID');
+  }
+  const { endpoint, key } = lookupTarget();
+  if (options.csv) {
+    process.stdout.write(await (await fetchLookup(endpoint, key, { ...query, format: 'csv' })).text());
     return;
   }
-  const { matches, totals } = (await response.json()) as LookupAnswer;
-  const rows = matches.flatMap((match) =>
-    match.instances.map((instance) => [
+  const header = ['APP/ENV', 'EXPOSURE', 'PACKAGE', 'VERSION', 'INSTANCES', 'E.G.'];
+  let cursor: string | null = null;
+  let first = true;
+  do {
+    const answer = (await (
+      await fetchLookup(endpoint, key, { ...query, ...(cursor ? { cursor } : {}) })
+    ).json()) as LookupAnswer;
+    if (first) printTotals(options.advisory ?? `${name} ${requirement}`, answer.totals);
+    const rows = answer.matches.map((match) => [
       `${match.app}/${match.environment}`,
-      [match.internet_facing ? 'internet' : '', match.handles_pii ? 'pii' : ''].filter(Boolean).join(',') ||
-        '-',
-      instance.instance,
-      instance.version,
-      `${instance.last_seen ?? 'never'}${instance.stale ? ' (stale)' : ''}`,
-    ]),
-  );
-  const header = ['APP/ENV', 'EXPOSURE', 'INSTANCE', 'VERSION', 'LAST SEEN'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  for (const row of [header, ...rows])
-    console.log(
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
+      exposureOf(match),
+      match.package,
+      match.version,
+      `${match.instance_count}${match.drift ? ' (drift)' : ''}`,
+      match.instances.map((instance) => instance.instance).join(' '),
+    ]);
+    const widths = header.map((title, column) =>
+      Math.max(title.length, ...rows.map((row) => row[column]!.length)),
     );
-  console.log(
-    `\n${name} ${requirement}: ${totals.apps} apps, ${totals.environments} environments, ${totals.instances} instances`,
-  );
+    for (const row of first ? [header, ...rows] : rows)
+      console.log(
+        row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join('  ')
+          .trimEnd(),
+      );
+    first = false;
+    cursor = answer.next_cursor;
+  } while (cursor !== null);
 }
 
 async function main(argv: string[]) {
@@ -313,6 +344,7 @@ async function main(argv: string[]) {
       prefix: { type: 'string' },
       email: { type: 'string', multiple: true },
       csv: { type: 'boolean' },
+      advisory: { type: 'string' },
       full: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -331,7 +363,8 @@ async function main(argv: string[]) {
       [extra, ...more].filter((p): p is string => !!p),
       values.full ?? false,
     );
-  else if (command === 'lookup') await lookup(action, extra, values.csv ?? false);
+  else if (command === 'lookup')
+    await lookup(action, extra, { csv: values.csv ?? false, advisory: values.advisory });
   else throw new UsageError(`unknown command: ${command}`);
 }
 

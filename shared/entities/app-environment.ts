@@ -1,3 +1,4 @@
+import type { UsageOutboxRecord } from '../usage.ts';
 import type { TableKey } from './key-parts.ts';
 
 /**
@@ -12,6 +13,8 @@ export interface AppEnvironmentItem extends TableKey {
   reported_sent_at: string;
   reported: Classification;
   overrides?: Partial<Classification>;
+  /** The outbox of an evaluation that has not finished writing its usage rows (usage-store.ts). */
+  usage_outbox?: UsageOutboxRecord;
 }
 
 export interface Classification {

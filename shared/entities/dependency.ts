@@ -1,15 +1,13 @@
 import type { Ecosystem } from '../ecosystem.ts';
-import { versionSortKey } from '../version-key.ts';
 import { encodeKeyPart, type TableKey } from './key-parts.ts';
 
 /**
- * One application loaded by one instance. Stored in the app-environment's partition (so an
- * app-environment's dependencies are one Query) and projected into gsi1 under the package, sorted by
- * version, so "who runs plug < 1.14.2" reads only plug's items and only the versions in range.
+ * One application loaded by one instance. Stored in the app-environment's partition, so that an
+ * app-environment's dependencies are one Query. Not indexed: lookups read the usage rows that the
+ * evaluation derives from these (entities/usage.ts), one per app-environment and version rather than
+ * one per instance, so that new instances running the same versions touch no index.
  */
 export interface DependencyItem extends TableKey {
-  gsi1pk: string;
-  gsi1sk: string;
   app: string;
   environment: string;
   instance: string;
@@ -25,8 +23,6 @@ export const appEnvironmentPartition = (org: string, app: string, environment: s
   `ORG#${org}#APPENV#${app}#${environment}`;
 
 export const instanceDependencyPrefix = (instance: string): string => `DEP#${encodeKeyPart(instance)}#`;
-
-export const packagePartition = (org: string, name: string): string => `ORG#${org}#PKG#${name}`;
 
 export const dependencyKey = (
   org: string,
@@ -56,8 +52,6 @@ export function dependencyItem(
 ): DependencyItem {
   return {
     ...dependencyKey(org, app, environment, instance, dependency.name),
-    gsi1pk: packagePartition(org, dependency.name),
-    gsi1sk: `${versionSortKey(dependency.version)}#${app}#${environment}#${encodeKeyPart(instance)}`,
     app,
     environment,
     instance,

@@ -66,7 +66,8 @@ async function createKey(scope: 'ingest' | 'read'): Promise<string> {
 interface Match {
   app: string;
   environment: string;
-  instances: { instance: string; version: string; stale: boolean }[];
+  instance_count: number;
+  instances: { instance: string; version: string }[];
 }
 
 async function lookup(api: string, key: string, name: string, version: string): Promise<Match[]> {
@@ -138,7 +139,8 @@ describe.skipIf(!hasElixir)(
 
       expect(byOtp[0]).toMatchObject({ app: 'demo', environment: 'staging' });
       const [instance] = byOtp[0]!.instances;
-      expect(instance).toMatchObject({ version: runtime.otp, stale: false });
+      expect(byOtp[0]).toMatchObject({ version: runtime.otp, instance_count: 1 });
+      expect(instance).toMatchObject({ version: runtime.otp });
       // Erlang's host name stops at the first dot.
       expect(instance!.instance.startsWith(`demo@${hostname().split('.')[0]}#`)).toBe(true);
 

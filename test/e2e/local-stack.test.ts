@@ -240,6 +240,12 @@ describe('npm start', () => {
     };
     const demoMatches = await lookup(endpoints.api, demo.keys.read!, 'plug', '1.16.1');
     expect(demoMatches.map((m) => m.app)).toContain('billing');
+    // The terminal's lookup (with the demo's read key): totals first, then the rows.
+    const printed = (await cli('lookup', 'plug', '1.16.1')).split('\n');
+    expect(printed[0]).toMatch(
+      /^plug 1\.16\.1: \d+ app-environments, \d+ instances \(production and internet-facing: \d+ \/ \d+;/,
+    );
+    expect(printed.slice(2).join('\n')).toMatch(/^billing\/\S+ +production/m);
     const inbox = (await (await fetch(`${endpoints.ses}/store`)).json()) as { emails: { subject: string }[] };
     expect(inbox.emails.map((e) => e.subject)).toContain('Muster weekly summary: demo');
 

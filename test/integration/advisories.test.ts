@@ -339,9 +339,15 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
       await lookup(httpEvent({ path: '/v1/lookup', key, query: { advisory: 'CVE-2026-32144' } }), context),
     );
     expect(radius.totals).toMatchObject({ app_environments: 1, instances: 1 });
-    expect(radius.matches[0].instances.map((i: { instance: string; package: string }) => i.package)).toEqual([
-      'public_key',
-      'ssl',
+    // One row per affected package the instance loads, the instance counted once in the totals.
+    expect(
+      radius.matches.map((m: { package: string; instances: { instance: string }[] }) => [
+        m.package,
+        m.instances[0]!.instance,
+      ]),
+    ).toEqual([
+      ['public_key', 'billing@web-1'],
+      ['ssl', 'billing@web-1'],
     ]);
     const flaw = (await detail(key)).findings.filter((f: { id: string }) => f.id === 'CVE-2026-32144');
     expect(flaw).toEqual([expect.objectContaining({ packages: ['public_key', 'ssl'] })]);

@@ -3,8 +3,9 @@ import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
 import { handler as lookupHandler } from '../../functions/lookup.ts';
 import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
+import type { LookupMatch } from '../../shared/lookup.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
-import { heartbeatMessage, receivedRecently, uniqueOrg } from '../support/fixtures.ts';
+import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor } from '../support/local-services.ts';
 
 async function store(org: string, ...heartbeats: Partial<Heartbeat>[]) {
@@ -19,7 +20,7 @@ const lookup = async (key: string, query: Record<string, string>) =>
   lookupHandler(httpEvent({ path: '/v1/lookup', key, query }), context);
 
 describe('GET /v1/lookup', () => {
-  it('finds every instance running the exact version, grouped by app and environment', async () => {
+  it('answers a row per app-environment and version, most exposed first, with complete totals', async () => {
     const org = uniqueOrg();
     await store(
       org,
@@ -31,34 +32,127 @@ describe('GET /v1/lookup', () => {
     );
     const result = await lookup(await keyFor(org, 'read'), { package: 'Plug', version: '1.16.1' });
     expect(result.statusCode).toBe(200);
-    const { matches } = bodyOf(result);
-    expect(matches.map((m: { app: string; environment: string }) => `${m.app}/${m.environment}`)).toEqual([
-      'billing/prod',
-      'intranet/prod',
-      'billing/staging',
+    const { matches, totals, next_cursor } = bodyOf(result);
+    expect(
+      matches.map(
+        (m: LookupMatch) => `${m.app}/${m.environment} ${m.version} ${m.instance_count} ${m.drift}`,
+      ),
+    ).toEqual([
+      'billing/prod 1.16.1 1 true',
+      'billing/prod 1.16.1+build.9 1 true',
+      'intranet/prod 1.16.1 1 false',
+      'billing/staging 1.16.1 1 false',
     ]);
-    expect(matches[0]).toMatchObject({
+    expect(matches[0]).toEqual({
+      app: 'billing',
+      environment: 'prod',
       internet_facing: true,
       handles_pii: true,
       urls: ['https://billing.example.com'],
-      last_seen: receivedRecently,
-      instances: [
-        {
-          instance: 'billing@web-1',
-          package: 'plug',
-          version: '1.16.1',
-          last_seen: receivedRecently,
-          stale: false,
-        },
-        {
-          instance: 'billing@web-2',
-          package: 'plug',
-          version: '1.16.1+build.9',
-          last_seen: receivedRecently,
-          stale: false,
-        },
-      ],
+      package: 'plug',
+      version: '1.16.1',
+      instance_count: 1,
+      instances: [{ instance: 'billing@web-1', package: 'plug', version: '1.16.1' }],
+      drift: true,
     });
+    expect(totals).toEqual({
+      app_environments: 3,
+      instances: 4,
+      by_exposure: {
+        production_internet_facing: { app_environments: 1, instances: 2 },
+        production: { app_environments: 1, instances: 1 },
+        other: { app_environments: 1, instances: 1 },
+      },
+    });
+    expect(next_cursor).toBeNull();
+  });
+
+  it('pages through the rows with a cursor, and filters by environment and classification', async () => {
+    const org = uniqueOrg();
+    const heartbeats = Array.from({ length: 30 }, (_, i) => ({
+      app: `app-${String(i).padStart(2, '0')}`,
+      environment: i % 3 === 0 ? 'staging' : 'prod',
+      instance: `i-${i}`,
+      internet_facing: i % 2 === 0,
+      deps: [{ name: 'plug', version: i % 4 === 0 ? '1.15.0' : '1.16.1' }],
+    }));
+    await store(org, ...heartbeats.slice(0, 15));
+    await store(org, ...heartbeats.slice(15));
+    const key = await keyFor(org, 'read');
+    const pages: LookupMatch[][] = [];
+    let cursor: string | undefined;
+    do {
+      const body = bodyOf(
+        await lookup(key, {
+          package: 'plug',
+          requirement: '>= 1.0.0',
+          limit: '7',
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+      expect(body.totals.app_environments).toBe(30);
+      pages.push(body.matches);
+      cursor = body.next_cursor ?? undefined;
+    } while (cursor);
+    const rows = pages.flat();
+    expect(pages.slice(0, -1).every((page) => page.length === 7)).toBe(true);
+    expect(new Set(rows.map((row) => row.app)).size).toBe(30);
+    const ranks = rows.map((row) => (row.environment === 'prod' ? 0 : 4) + (row.internet_facing ? 0 : 2));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+
+    const filtered = bodyOf(
+      await lookup(key, {
+        package: 'plug',
+        requirement: '>= 1.0.0',
+        environment: 'staging',
+        internet_facing: 'true',
+      }),
+    );
+    // Within an exposure rank, rows come by version, then app.
+    const expected = heartbeats
+      .filter((h) => h.environment === 'staging' && h.internet_facing)
+      .sort((a, b) => a.deps[0]!.version.localeCompare(b.deps[0]!.version) || a.app.localeCompare(b.app))
+      .map((h) => h.app);
+    expect(filtered.matches.map((m: LookupMatch) => m.app)).toEqual(expected);
+    expect(filtered.totals).toMatchObject({ app_environments: expected.length, instances: expected.length });
+    const production = bodyOf(await lookup(key, { package: 'plug', version: '1.15.0', production: 'true' }));
+    expect(production.totals.app_environments).toBe(
+      heartbeats.filter((h, i) => h.environment === 'prod' && i % 4 === 0).length,
+    );
+    expect(production.matches.every((m: LookupMatch) => m.environment === 'prod')).toBe(true);
+
+    const foreign = bodyOf(
+      await lookup(key, { package: 'plug', requirement: '>= 1.0.0', limit: '7' }),
+    ).next_cursor;
+    const refused = await lookup(key, {
+      package: 'plug',
+      requirement: '>= 1.0.0',
+      production: 'false',
+      cursor: foreign,
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(bodyOf(refused).error.field).toBe('cursor');
+  });
+
+  it('answers a requirement that nothing satisfies with no rows, and refuses what is not a version', async () => {
+    const org = uniqueOrg();
+    await store(org, {});
+    const key = await keyFor(org, 'read');
+    const none = await lookup(key, { package: 'plug', requirement: '~> 0.3 and ~> 2.2' });
+    expect(none.statusCode).toBe(200);
+    expect(bodyOf(none)).toMatchObject({
+      matches: [],
+      totals: { app_environments: 0, instances: 0 },
+      next_cursor: null,
+    });
+    const partial = await lookup(key, { package: 'plug', version: '1.16' });
+    expect(partial.statusCode).toBe(400);
+    expect(bodyOf(partial).error).toMatchObject({
+      field: 'version',
+      reason: expect.stringContaining('requirement'),
+    });
+    const unknown = await lookup(key, { package: 'plug', version: '1.16.1', env: 'prod' });
+    expect(bodyOf(unknown).error).toMatchObject({ field: 'env' });
   });
 
   it('finds OTP applications by their own versions', async () => {
@@ -71,10 +165,15 @@ describe('GET /v1/lookup', () => {
     const { matches } = bodyOf(
       await lookup(await keyFor(org, 'read'), { package: 'ssh', version: '5.2.11' }),
     );
-    expect(matches[0].instances).toEqual([expect.objectContaining({ instance: 'b@2', version: '5.2.11' })]);
+    expect(matches).toEqual([
+      expect.objectContaining({
+        version: '5.2.11',
+        instances: [expect.objectContaining({ instance: 'b@2' })],
+      }),
+    ]);
   });
 
-  it('takes an Elixir requirement or an advisory range, and reads only the versions in range', async () => {
+  it('takes an Elixir requirement or an advisory range', async () => {
     const org = uniqueOrg();
     const versions = ['1.13.9', '1.14.0', '1.14.1', '1.14.2', '1.15.0-rc.1', '1.15.0', '1.16.1', '2.0.0'];
     await store(
@@ -107,13 +206,6 @@ describe('GET /v1/lookup', () => {
       '1.15.0-rc.1',
       '2.0.0',
     ]);
-
-    capacityMeter.reset();
-    await lookup(key, { package: 'plug', range: '>= 1.14.1, < 1.14.2' });
-    const narrow = capacityMeter.snapshot().read_units;
-    capacityMeter.reset();
-    await lookup(key, { package: 'plug', requirement: '>= 0.0.0' });
-    expect(narrow).toBeLessThan(capacityMeter.snapshot().read_units);
   });
 
   it('finds instances by their OTP release and their OTP applications’ versions', async () => {
@@ -141,7 +233,7 @@ describe('GET /v1/lookup', () => {
       bodyOf(await lookup(key, query)).matches.flatMap((m: { instances: { instance: string }[] }) =>
         m.instances.map((i) => i.instance),
       );
-    expect(await instancesOf({ package: 'otp', requirement: '< 27.3.4.1' })).toEqual(['a', 'c']);
+    expect((await instancesOf({ package: 'otp', requirement: '< 27.3.4.1' })).sort()).toEqual(['a', 'c']);
     expect(await instancesOf({ package: 'ssh', range: '>= 5.2.0, < 5.2.11.6' })).toEqual(['a']);
     expect(await instancesOf({ package: 'elixir', requirement: '~> 1.18.0' })).toEqual(['a', 'b']);
     expect(await instancesOf({ package: 'otp', version: '27.3.4.1', ecosystem: 'hex' })).toEqual([]);
@@ -157,38 +249,55 @@ describe('GET /v1/lookup', () => {
     });
     expect(result.headers?.['content-type']).toBe('text/csv; charset=utf-8');
     const lines = result.body!.trimEnd().split('\r\n');
-    expect(lines[0]).toBe(
-      'app,environment,instance,version,last_seen,stale,internet_facing,handles_pii,urls',
-    );
-    expect(lines[1]).toBe(
-      `billing,prod,'=cmd|calc,1.16.1,${receivedRecently},false,true,true,https://a.example https://b.example,plug`,
-    );
+    expect(lines).toEqual([
+      'app,environment,package,version,instance_count,instances,drift,internet_facing,handles_pii,urls',
+      `billing,prod,plug,1.16.1,1,'=cmd|calc,false,true,true,https://a.example https://b.example`,
+    ]);
   });
 
-  it('finds every instance when so many match that it reads the organization’s heads in one Query', async () => {
+  it('answers every row as CSV, however many pages they take', async () => {
     const org = uniqueOrg();
-    const heartbeats = Array.from({ length: 230 }, (_, i) => ({
-      app: `app-${i % 40}`,
-      instance: `i-${i}`,
-      deps: [{ name: 'plug', version: '1.16.1' }],
-    }));
+    const heartbeats = Array.from({ length: 60 }, (_, i) => ({ app: `app-${i}`, instance: `i-${i}` }));
     for (let start = 0; start < heartbeats.length; start += 25)
       await store(org, ...heartbeats.slice(start, start + 25));
-    await store(uniqueOrg('other'), { instance: 'not-mine' });
-    const { matches, totals } = bodyOf(
-      await lookup(await keyFor(org, 'read'), { package: 'plug', version: '1.16.1' }),
-    );
-    expect(totals).toMatchObject({ apps: 40, app_environments: 40, instances: 230 });
-    expect(matches.every((m: { internet_facing: boolean }) => m.internet_facing)).toBe(true);
+    const result = await lookup(await keyFor(org, 'read'), {
+      package: 'plug',
+      version: '1.16.1',
+      format: 'csv',
+      limit: '5',
+    });
+    expect(result.body!.trimEnd().split('\r\n')).toHaveLength(61);
+  });
+
+  it('reads only the rows of the versions and ranks asked for', async () => {
+    const org = uniqueOrg();
+    const heartbeats = Array.from({ length: 60 }, (_, i) => ({ app: `app-${i}`, instance: `i-${i}` }));
+    for (let start = 0; start < heartbeats.length; start += 25)
+      await store(org, ...heartbeats.slice(start, start + 25));
+    await store(org, { app: 'legacy', instance: 'legacy-1', deps: [{ name: 'plug', version: '1.0.0' }] });
+    const key = await keyFor(org, 'read');
+    const cost = async (query: Record<string, string>) => {
+      capacityMeter.reset();
+      const { matches } = bodyOf(await lookup(key, { package: 'plug', ...query }));
+      return { rows: matches.length, units: capacityMeter.snapshot().read_units };
+    };
+    const rare = await cost({ version: '1.0.0' });
+    const all = await cost({ requirement: '>= 0.0.0' });
+    expect(rare.rows).toBe(1);
+    expect(all.rows).toBe(61);
+    // The counts of plug's two versions, its drift copies, and the one rank that has rows.
+    expect(rare.units).toBe(1.5);
+    expect(all.units).toBeGreaterThan(rare.units);
   });
 
   it('answers an empty list when nothing runs the version', async () => {
     const org = uniqueOrg();
     await store(org, {});
     const result = await lookup(await keyFor(org, 'read'), { package: 'plug', version: '9.9.9' });
-    expect(bodyOf(result)).toEqual({
+    expect(bodyOf(result)).toMatchObject({
       matches: [],
-      totals: { apps: 0, environments: 0, app_environments: 0, instances: 0 },
+      totals: { app_environments: 0, instances: 0 },
+      next_cursor: null,
     });
   });
 

@@ -5,8 +5,8 @@ import { documents } from '../../functions/lib/dynamodb.ts';
 import { handler } from '../../functions/process-heartbeats.ts';
 import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
 import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
-import { packagePartition } from '../../shared/entities/dependency.ts';
 import { instanceKey } from '../../shared/entities/instance.ts';
+import { usagePartition } from '../../shared/entities/usage.ts';
 import type { HeartbeatMessage } from '../../shared/heartbeat.ts';
 import { table } from '../../shared/resources.ts';
 import { context, sqsEvent } from '../support/events.ts';
@@ -38,7 +38,7 @@ const head = async (org: string, instance = 'billing@web-1') =>
 const hour = (h: number) => `2026-11-29T${String(h).padStart(2, '0')}:00:00.000Z`;
 
 describe('process-heartbeats', () => {
-  it('stores a new instance: its head, its classified dependencies and the package index', async () => {
+  it('stores a new instance: its head, its classified dependencies and its usage rows', async () => {
     const org = uniqueOrg();
     const { failures } = await deliver(heartbeatMessage(org));
     expect(failures).toEqual([]);
@@ -56,10 +56,20 @@ describe('process-heartbeats', () => {
         TableName: table.name,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': packagePartition(org, 'kernel') },
+        ExpressionAttributeValues: { ':pk': usagePartition(org, 'kernel') },
       }),
     );
-    expect(index.Items).toEqual([expect.objectContaining({ instance: 'billing@web-1', ecosystem: 'otp' })]);
+    expect(index.Items).toEqual([
+      expect.objectContaining({
+        app: 'billing',
+        environment: 'prod',
+        version: '10.1.1',
+        ecosystem: 'otp',
+        rank: 0,
+        instance_count: 1,
+        instances: ['billing@web-1'],
+      }),
+    ]);
     const appEnvironment = await documents.send(
       new GetCommand({ TableName: table.name, Key: appEnvironmentKey(org, 'billing', 'prod') }),
     );

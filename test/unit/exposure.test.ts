@@ -40,8 +40,6 @@ function instance(name: string, applications: Record<string, string>): Dependenc
   return Object.entries(applications).map(([application, version]) => ({
     pk: 'ORG#acme#APPENV#billing#prod',
     sk: `DEP#${name}#${application}`,
-    gsi1pk: `ORG#acme#PKG#${application}`,
-    gsi1sk: version,
     app: 'billing',
     environment: 'prod',
     instance: name,

@@ -1,50 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type AppEnvironmentItem, appEnvironmentKey } from '../../shared/entities/app-environment.ts';
-import { type DependencyItem, dependencyItem } from '../../shared/entities/dependency.ts';
-import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
 import { ValidationError } from '../../shared/errors.ts';
-import { groupLookupMatches, parseLookupQuery, selectDependencies } from '../../shared/lookup.ts';
-import { versionSelector } from '../../shared/version-selector.ts';
-
-const org = 'acme';
-
-function dependency(app: string, environment: string, instance: string, version: string): DependencyItem {
-  return dependencyItem(
-    org,
-    app,
-    environment,
-    instance,
-    {
-      name: 'plug',
-      version,
-      ecosystem: 'hex',
-      started: true,
-    },
-    0,
-  );
-}
-
-function head(app: string, environment: string, instance: string, lastSeen: string): InstanceItem {
-  return { ...instanceKey(org, app, environment, instance), app, environment, instance, last_seen: lastSeen };
-}
-
-function appEnvironment(
-  app: string,
-  environment: string,
-  internetFacing: boolean,
-  pii: boolean,
-): AppEnvironmentItem {
-  return {
-    ...appEnvironmentKey(org, app, environment),
-    app,
-    environment,
-    first_seen: '2026-11-01T00:00:00Z',
-    reported_sent_at: '2026-11-01T00:00:00Z',
-    reported: { internet_facing: internetFacing, handles_pii: pii, urls: [] },
-  };
-}
-
-const bySortKey = <T extends { sk: string }>(items: T[]) => new Map(items.map((item) => [item.sk, item]));
+import {
+  encodeCursor,
+  parseLookupQuery,
+  rowSelection,
+  totalsFromCounts,
+  totalsFromRows,
+} from '../../shared/lookup.ts';
 
 describe('parseLookupQuery', () => {
   it('lower-cases the package and requires a version', () => {
@@ -74,86 +36,94 @@ describe('parseLookupQuery', () => {
     );
     expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', format: 'xml' })).toThrow(/^format/);
   });
+
+  it('refuses what is not a version, an unknown parameter, and bad paging, naming each', () => {
+    for (const version of ['1.16', 'v1.16.1', '< 1.16.2']) {
+      expect(() => parseLookupQuery({ package: 'plug', version })).toThrow(
+        /^version: is not a version.*requirement/,
+      );
+    }
+    expect(parseLookupQuery({ package: 'ssl', version: '11.1' })).toMatchObject({ package: 'ssl' });
+    expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', verison: '1' })).toThrow(
+      /^verison: is not a parameter/,
+    );
+    expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', limit: '0' })).toThrow(/^limit/);
+    expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', limit: '5001' })).toThrow(/^limit/);
+    expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', limit: '1e3' })).toThrow(/^limit/);
+    expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', cursor: 'bm9wZQ' })).toThrow(
+      /^cursor/,
+    );
+    expect(() => parseLookupQuery({ package: 'plug', version: '1.0.0', production: 'yes' })).toThrow(
+      /^production: must be true or false/,
+    );
+    expect(parseLookupQuery({ package: 'plug', version: '1.0.0' })).toMatchObject({
+      limit: 500,
+      filters: {},
+    });
+  });
+
+  it('hands back the cursors it makes', () => {
+    const cursor = { rank: 2, key: { gsi1pk: 'ORG#a#USES#plug', gsi1sk: '2#A1#x#prod#1', pk: 'p', sk: 's' } };
+    expect(
+      parseLookupQuery({ package: 'plug', version: '1.0.0', cursor: encodeCursor(cursor) }).cursor,
+    ).toEqual(cursor);
+  });
 });
 
-describe('groupLookupMatches', () => {
-  const dependencies = [
-    dependency('billing', 'staging', 'b@s1', '1.16.1'),
-    dependency('billing', 'prod', 'b@w2', '1.16.1+build.1'),
-    dependency('billing', 'prod', 'b@w1', '1.16.1'),
-    dependency('intranet', 'prod', 'i@1', '1.16.1'),
-    dependency('gone', 'prod', 'g@1', '1.16.1'),
-    dependency('other', 'prod', 'o@1', '1.16.1-rc.1'),
-  ];
-  const instances = bySortKey([
-    head('billing', 'staging', 'b@s1', '2026-11-29T09:00:00Z'),
-    head('billing', 'prod', 'b@w1', '2026-11-29T10:00:00Z'),
-    head('billing', 'prod', 'b@w2', '2026-11-29T11:00:00Z'),
-    head('intranet', 'prod', 'i@1', '2026-11-29T08:00:00Z'),
-    head('gone', 'prod', 'g@1', '2026-11-01T08:00:00Z'),
-    head('other', 'prod', 'o@1', '2026-11-29T08:00:00Z'),
-  ]);
-  const appEnvironments = bySortKey([
-    appEnvironment('billing', 'prod', true, true),
-    appEnvironment('billing', 'staging', true, true),
-    appEnvironment('intranet', 'prod', false, true),
-  ]);
-  const { matches, totals } = groupLookupMatches({
-    dependencies: selectDependencies(dependencies, {
-      selector: versionSelector('plug', { version: '1.16.1' }),
-    }),
-    instances,
-    appEnvironments,
-    instanceSortKey: (d) => instanceKey(org, d.app, d.environment, d.instance).sk,
-    appEnvironmentSortKey: (d) => appEnvironmentKey(org, d.app, d.environment).sk,
-    now: new Date('2026-11-29T12:00:00Z'),
-    lifecycle: {
-      staleAfterSeconds: 3 * 3600,
-      retentionSeconds: 7 * 24 * 3600,
-      stoppedRetentionSeconds: 24 * 3600,
-    },
+describe('rowSelection', () => {
+  const ranks = (filters: Record<string, unknown>) => rowSelection(filters).ranks;
+
+  it('reads only the exposure ranks that the filters allow', () => {
+    expect(ranks({})).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(ranks({ production: true })).toEqual([0, 1, 2, 3]);
+    expect(ranks({ internet_facing: true })).toEqual([0, 1, 4, 5]);
+    expect(ranks({ production: true, internet_facing: false, handles_pii: true })).toEqual([2]);
+    expect(ranks({ environment: 'staging' })).toEqual([4, 5, 6, 7]);
+    expect(ranks({ environment: 'staging', production: true })).toEqual([]);
+  });
+});
+
+describe('totals', () => {
+  const selection = rowSelection({}, (version) => version.startsWith('1.16'));
+  const drift = (app: string, version: string, rank: number, instances: number) => ({
+    app,
+    environment: 'prod',
+    version,
+    rank,
+    instance_count: instances,
   });
 
-  it('groups instances by app and environment, most exposed first', () => {
-    expect(matches.map((m) => `${m.app}/${m.environment}`)).toEqual([
-      'billing/prod',
-      'intranet/prod',
-      'billing/staging',
-    ]);
-  });
-
-  it('lists every instance with its version and the group’s latest last_seen', () => {
-    const [billing] = matches;
-    expect(billing!.instances).toEqual([
-      {
-        instance: 'b@w1',
-        package: 'plug',
-        version: '1.16.1',
-        last_seen: '2026-11-29T10:00:00Z',
-        stale: false,
+  it('add up the counts of the versions selected, by exposure, and count a drifting app-environment once', () => {
+    const totals = totalsFromCounts(
+      [
+        { version: '1.16.1', a0: 2, i0: 5, a4: 1, i4: 1 },
+        { version: '1.16.2', a3: 1, i3: 2 },
+        { version: '1.15.0', a0: 9, i0: 9 },
+      ],
+      [drift('shop', '1.16.1', 1, 2), drift('shop', '1.16.2', 1, 3), drift('shop', '1.15.0', 1, 1)],
+      selection,
+    );
+    expect(totals).toEqual({
+      app_environments: 5,
+      instances: 13,
+      by_exposure: {
+        production_internet_facing: { app_environments: 3, instances: 10 },
+        production: { app_environments: 1, instances: 2 },
+        other: { app_environments: 1, instances: 1 },
       },
-      {
-        instance: 'b@w2',
-        package: 'plug',
-        version: '1.16.1+build.1',
-        last_seen: '2026-11-29T11:00:00Z',
-        stale: false,
-      },
-    ]);
-    expect(billing!.last_seen).toBe('2026-11-29T11:00:00Z');
-    expect(billing!.internet_facing).toBe(true);
+    });
   });
 
-  it('marks instances that missed their heartbeats as stale', () => {
-    expect(matches.find((m) => m.app === 'intranet')!.instances[0]!.stale).toBe(true);
-  });
-
-  it('counts apps, environments and instances', () => {
-    expect(totals).toEqual({ apps: 2, environments: 2, app_environments: 3, instances: 4 });
-  });
-
-  it('leaves out instances past their retention and other releases', () => {
-    expect(matches.find((m) => m.app === 'gone')).toBeUndefined();
-    expect(matches.find((m) => m.app === 'other')).toBeUndefined();
+  it('count rows once per app-environment when read from the rows themselves', () => {
+    expect(
+      totalsFromRows(
+        [drift('shop', '1.16.1', 1, 2), drift('shop', '1.16.2', 1, 3), drift('api', '1.16.2', 6, 1)],
+        selection,
+      ),
+    ).toMatchObject({
+      app_environments: 2,
+      instances: 6,
+      by_exposure: { other: { app_environments: 1, instances: 1 } },
+    });
   });
 });

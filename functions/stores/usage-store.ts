@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
+import { appEnvironmentPartition } from '../../shared/entities/dependency.ts';
+import {
+  type UsageCountItem,
+  type UsageDriftItem,
+  type UsageItem,
+  usageCountKey,
+  usageCountPartition,
+  usageDriftItem,
+  usageDriftKey,
+  usageDriftPartition,
+  usageItem,
+  usageKey,
+  usagePartition,
+  usageSortKeyPrefix,
+} from '../../shared/entities/usage.ts';
+import type { CountDelta, PendingUsage, UsageChanges, UsageOutboxRecord } from '../../shared/usage.ts';
+import type { VersionSelector } from '../../shared/version-selector.ts';
+import { config } from '../lib/config.ts';
+import { documents } from '../lib/dynamodb.ts';
+import { batchWrite } from './batch-write.ts';
+import { isConditionFailure } from './lease.ts';
+import { queryAll } from './query-all.ts';
+
+const tableName = config.TABLE_NAME;
+
+/** An app-environment's usage rows: one Query on its partition, consistent for an evaluation. */
+export const readAppEnvironmentUsage = (
+  org: string,
+  app: string,
+  environment: string,
+  consistent = false,
+): Promise<UsageItem[]> =>
+  queryAll<UsageItem>({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: {
+      ':pk': appEnvironmentPartition(org, app, environment),
+      ':prefix': usageSortKeyPrefix,
+    },
+    ...(consistent ? { ConsistentRead: true } : {}),
+  });
+
+const markerOf = (token: string) => `applied_${token}`;
+
+/** Adds one delta to its version's counts, once per token: a repeated one fails its condition. */
+async function applyDelta(org: string, token: string, delta: CountDelta): Promise<void> {
+  const fields = Object.keys(delta.add);
+  await documents
+    .send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: usageCountKey(org, delta.package, delta.version),
+        UpdateExpression: `SET #package = :package, #version = :version, #marker = :applied ADD ${fields
+          .map((field) => `#${field} :${field}`)
+          .join(', ')}`,
+        ConditionExpression: 'attribute_not_exists(#marker)',
+        ExpressionAttributeNames: {
+          '#package': 'package',
+          '#version': 'version',
+          '#marker': markerOf(token),
+          ...Object.fromEntries(fields.map((field) => [`#${field}`, field])),
+        },
+        ExpressionAttributeValues: {
+          ':package': delta.package,
+          ':version': delta.version,
+          ':applied': true,
+          ...Object.fromEntries(fields.map((field) => [`:${field}`, delta.add[field]])),
+        },
+      }),
+    )
+    .catch((error) => {
+      // Applied before, by the evaluation that this one finishes.
+      if (!isConditionFailure(error)) throw error;
+    });
+}
+
+const dropMarker = (org: string, token: string, delta: CountDelta) =>
+  documents.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: usageCountKey(org, delta.package, delta.version),
+      UpdateExpression: 'REMOVE #marker',
+      ExpressionAttributeNames: { '#marker': markerOf(token) },
+    }),
+  );
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Count updates in flight at once: enough to be quick, few enough not to flood the table or the client. */
+const updateConcurrency = 32;
+
+/** Entries of an outbox per item: each well under DynamoDB's 400 KB, whatever the package names. */
+const outboxEntriesPerItem = 500;
+
+const outboxKey = (org: string, app: string, environment: string, token: string, index: number) => ({
+  pk: appEnvironmentPartition(org, app, environment),
+  sk: `USES-OUTBOX#${token}#${index}`,
+});
+
+/** The outbox of an evaluation that did not finish, as its record on the app-environment names it. */
+export async function readUsageOutbox(
+  org: string,
+  app: string,
+  environment: string,
+  record: UsageOutboxRecord,
+): Promise<PendingUsage> {
+  const items = await queryAll<{ deltas: CountDelta[]; intended: PendingUsage['intended'] }>({
+    TableName: tableName,
+    ConsistentRead: true,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: {
+      ':pk': appEnvironmentPartition(org, app, environment),
+      ':prefix': `USES-OUTBOX#${record.token}#`,
+    },
+  });
+  return {
+    token: record.token,
+    deltas: items.flatMap((item) => item.deltas),
+    intended: Object.assign({}, ...items.map((item) => item.intended)),
+  };
+}
+
+function outboxItems(org: string, app: string, environment: string, pending: PendingUsage) {
+  const intended = Object.entries(pending.intended);
+  const count = Math.max(
+    1,
+    Math.ceil(Math.max(pending.deltas.length, intended.length) / outboxEntriesPerItem),
+  );
+  return Array.from({ length: count }, (_, index) => ({
+    ...outboxKey(org, app, environment, pending.token, index),
+    deltas: pending.deltas.slice(index * outboxEntriesPerItem, (index + 1) * outboxEntriesPerItem),
+    intended: Object.fromEntries(
+      intended.slice(index * outboxEntriesPerItem, (index + 1) * outboxEntriesPerItem),
+    ),
+  }));
+}
+
+/** Records the outbox on the app-environment, or removes the record, under the evaluation's lease. */
+async function setOutboxRecord(
+  org: string,
+  app: string,
+  environment: string,
+  owner: string,
+  record: UsageOutboxRecord | undefined,
+): Promise<void> {
+  await documents.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: appEnvironmentKey(org, app, environment),
+      UpdateExpression: record ? 'SET usage_outbox = :record' : 'REMOVE usage_outbox',
+      ConditionExpression: 'lease_owner = :owner',
+      ExpressionAttributeValues: { ':owner': owner, ...(record ? { ':record': record } : {}) },
+    }),
+  );
+}
+
+/**
+ * Writes an evaluation's usage changes under the app-environment's lease (held by `owner`). The count
+ * deltas go first into an outbox (items in the app-environment's partition, named by a record on the
+ * app-environment), then the rows, then each delta with the outbox's token; so an evaluation that dies
+ * part-way leaves its outbox to the next one, which applies the same deltas with the same token, and
+ * each lands exactly once. `unfinished` is such an outbox, found through the record.
+ */
+export async function writeUsageChanges(
+  org: string,
+  app: string,
+  environment: string,
+  owner: string,
+  changes: UsageChanges,
+  unfinished: PendingUsage | undefined,
+): Promise<void> {
+  if (unfinished)
+    await eachLimited(unfinished.deltas, updateConcurrency, (delta) =>
+      applyDelta(org, unfinished.token, delta),
+    );
+  const pending =
+    changes.deltas.length > 0
+      ? { token: randomUUID().replaceAll('-', ''), deltas: changes.deltas, intended: changes.intended }
+      : undefined;
+  const outbox = pending ? outboxItems(org, app, environment, pending) : [];
+  if (pending) {
+    await batchWrite(
+      tableName,
+      outbox.map((item) => ({ PutRequest: { Item: item } })),
+    );
+    await setOutboxRecord(org, app, environment, owner, { token: pending.token });
+  }
+  await batchWrite(tableName, [
+    ...changes.puts.map((row) => ({ PutRequest: { Item: usageItem(org, row) } })),
+    ...changes.deletes.map((row) => ({
+      DeleteRequest: { Key: usageKey(org, app, environment, row.package, row.version) },
+    })),
+    ...changes.driftPuts.map((row) => ({ PutRequest: { Item: usageDriftItem(org, row) } })),
+    ...changes.driftDeletes.map((row) => ({
+      DeleteRequest: { Key: usageDriftKey(org, row.package, app, environment, row.version) },
+    })),
+  ]);
+  if (pending)
+    await eachLimited(pending.deltas, updateConcurrency, (delta) => applyDelta(org, pending.token, delta));
+  if (!pending && !unfinished) return;
+  await setOutboxRecord(org, app, environment, owner, undefined);
+  // The record is gone, so nothing reads the outboxes or the markers any more.
+  const finished = [pending, unfinished].filter((done): done is PendingUsage => done !== undefined);
+  await batchWrite(
+    tableName,
+    finished.flatMap((done) =>
+      outboxItems(org, app, environment, done).map((item) => ({
+        DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
+      })),
+    ),
+  );
+  for (const done of finished) {
+    await eachLimited(done.deltas, updateConcurrency, (delta) => dropMarker(org, done.token, delta));
+  }
+}
+
+/** The key condition on a sort key `<head><version key>…` that covers the selected versions. */
+function versionCondition(attribute: string, head: string, keys: VersionSelector['keys']) {
+  const low = head + (keys.low ?? '');
+  // After every key that starts with the head: '$' follows '#', and U+10FFFF every character.
+  const high = keys.high === undefined ? (head ? `${head.slice(0, -1)}$` : '\u{10ffff}') : head + keys.high;
+  return low === ''
+    ? { expression: `${attribute} <= :high`, values: { ':high': high } }
+    : { expression: `${attribute} BETWEEN :low AND :high`, values: { ':low': low, ':high': high } };
+}
+
+/** The Query of one exposure rank's rows of a package, in the selected versions' key range. */
+export function usageRankQuery(
+  org: string,
+  packageName: string,
+  rank: number,
+  keys: VersionSelector['keys'],
+): QueryCommandInput {
+  const condition = versionCondition('gsi1sk', `${rank}#`, keys);
+  return {
+    TableName: tableName,
+    IndexName: 'gsi1',
+    KeyConditionExpression: `gsi1pk = :pk AND ${condition.expression}`,
+    ExpressionAttributeValues: { ':pk': usagePartition(org, packageName), ...condition.values },
+  };
+}
+
+/** One page of a rank's rows from a position: at most `limit` items read. */
+export async function readUsagePage(
+  query: QueryCommandInput,
+  limit: number,
+  startKey: Record<string, unknown> | undefined,
+): Promise<{ items: UsageItem[]; lastKey: Record<string, unknown> | undefined }> {
+  const page = await documents.send(
+    new QueryCommand({ ...query, Limit: limit, ExclusiveStartKey: startKey }),
+  );
+  return { items: (page.Items ?? []) as UsageItem[], lastKey: page.LastEvaluatedKey };
+}
+
+/** The counts of every version of a package in the selected key range. */
+export const readUsageCounts = (org: string, packageName: string, keys: VersionSelector['keys']) => {
+  const condition = versionCondition('sk', '', keys);
+  return queryAll<UsageCountItem>({
+    TableName: tableName,
+    KeyConditionExpression: `pk = :pk AND ${condition.expression}`,
+    ExpressionAttributeValues: { ':pk': usageCountPartition(org, packageName), ...condition.values },
+  });
+};
+
+/** Every drift copy of a package's rows: the app-environments that run more than one of its versions. */
+export const readUsageDrift = (org: string, packageName: string) =>
+  queryAll<UsageDriftItem>({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': usageDriftPartition(org, packageName) },
+  });
