@@ -33,6 +33,8 @@ export interface PackageAdvisory {
   packages: string[];
   conditions: string[];
   affected: AffectedPackage;
+  /** The vulnerability's findingRevision, written into each finding made from it. */
+  revision: string;
 }
 
 export type ComputedFinding = FindingContent;
@@ -171,6 +173,7 @@ export function computeFindings(
       instance_count: exposedInstances.length,
       fixed_in: upgrades.find((upgrade) => upgrade.package === packages[0])!.to,
       upgrades,
+      advisory_revision: advisory.revision,
     });
   }
   return findings.sort((a, b) => a.vulnerability.localeCompare(b.vulnerability));
@@ -208,6 +211,7 @@ const contentOf = (finding: FindingContent) =>
     finding.upgrades,
     finding.aliases,
     finding.summary,
+    finding.advisory_revision,
   ]);
 
 /** The stored findings of each flaw: one, or several where a flaw was stored under other keys before. */

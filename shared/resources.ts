@@ -11,7 +11,7 @@ export const table = {
   indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
 } as const;
 
-export type QueueName = 'heartbeats' | 'scans' | 'advisories' | 'alerts';
+export type QueueName = 'heartbeats' | 'scans' | 'advisories' | 'evaluations' | 'alerts';
 
 export interface QueueDefinition {
   name: QueueName;
@@ -49,12 +49,24 @@ export const queues: Record<QueueName, QueueDefinition> = {
   advisories: {
     name: 'advisories',
     urlEnv: 'ADVISORIES_QUEUE_URL',
-    // Re-matching one advisory reads every organization's package index; it gets the longest timeout.
+    // Re-matching one advisory reads every organization's usage rows of its packages and fans the
+    // evaluations out; it gets the longest timeout.
     visibilityTimeoutSeconds: 900,
     maxReceiveCount: 5,
     batchSize: 5,
     maxBatchingWindowSeconds: 0,
     consumer: 'match-advisories',
+  },
+  evaluations: {
+    name: 'evaluations',
+    urlEnv: 'EVALUATIONS_QUEUE_URL',
+    visibilityTimeoutSeconds: 360,
+    maxReceiveCount: 5,
+    // Each record is one app-environment's evaluation; Lambda runs batches side by side, which is the
+    // point: a re-match that concerns 100,000 app-environments spreads over many invocations.
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    consumer: 'evaluate-app-environments',
   },
   alerts: {
     name: 'alerts',
@@ -97,6 +109,7 @@ export const payloadBucket = {
 export type FunctionName =
   | 'advisories'
   | 'apps'
+  | 'evaluate-app-environments'
   | 'health'
   | 'ingest-heartbeat'
   | 'ingest-scan'
@@ -136,6 +149,14 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     knowsAdvisorySources: true,
   },
   apps: { name: 'apps', entry: 'functions/apps.ts', memoryMb: 512, timeoutSeconds: 29, table: 'read-write' },
+  'evaluate-app-environments': {
+    name: 'evaluate-app-environments',
+    entry: 'functions/evaluate-app-environments.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    table: 'read-write',
+    sendsTo: ['alerts'],
+  },
   health: { name: 'health', entry: 'functions/health.ts', memoryMb: 128, timeoutSeconds: 3 },
   'ingest-heartbeat': {
     name: 'ingest-heartbeat',
@@ -166,8 +187,8 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     entry: 'functions/match-advisories.ts',
     memoryMb: 1024,
     timeoutSeconds: 150,
-    table: 'read-write',
-    sendsTo: ['alerts'],
+    table: 'read',
+    sendsTo: ['evaluations'],
   },
   'process-heartbeats': {
     name: 'process-heartbeats',
@@ -192,8 +213,9 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 256,
     timeoutSeconds: 300,
     table: 'read-write',
-    // Its evaluations send what an earlier evaluation left in a finding's alert outbox.
-    sendsTo: ['alerts'],
+    // Its evaluations send what an earlier evaluation left in a finding's alert outbox; app-environments
+    // whose usage rows were never written are evaluated through the evaluations queue.
+    sendsTo: ['alerts', 'evaluations'],
   },
   'suppress-finding': {
     name: 'suppress-finding',

@@ -1,3 +1,4 @@
+import { otpRelease, reportsApplications } from './advisories/exposure.ts';
 import type { Classification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
 import type { UsageRow } from './entities/usage.ts';
@@ -24,6 +25,10 @@ export type ExposureClass = 'production_internet_facing' | 'production' | 'other
 export const exposureClassOf = (rank: number): ExposureClass =>
   rank < 2 ? 'production_internet_facing' : rank < 4 ? 'production' : 'other';
 
+/** Whether a loaded application tells which OTP applications its instance loads (see exposure.ts). */
+const describesApplications = (dependency: Pick<DependencyItem, 'name' | 'ecosystem'>): boolean =>
+  reportsApplications(new Map([[dependency.name, { ...dependency, version: '', started: true }]]));
+
 /** A row names at most this many of its instances; instance_count counts them all. */
 export const sampleInstances = 3;
 
@@ -38,6 +43,9 @@ export function usageRows(
   live: Pick<DependencyItem, 'instance' | 'name' | 'version' | 'ecosystem' | 'expires_at'>[],
 ): UsageRow[] {
   const rank = exposureRank(environment, classification);
+  const describing = new Set(
+    live.filter((dependency) => describesApplications(dependency)).map((dependency) => dependency.instance),
+  );
   const byVersion = new Map<
     string,
     { dependency: (typeof live)[number]; instances: Set<string>; expiresAt: number }
@@ -65,6 +73,7 @@ export function usageRows(
       instance_count: instances.size,
       instances: [...instances].sort().slice(0, sampleInstances),
       drift: versionsOf.get(dependency.name)!.size > 1,
+      release_only: dependency.name === otpRelease && [...instances].some((name) => !describing.has(name)),
       expires_at: expiresAt,
     }))
     .sort((a, b) => a.package.localeCompare(b.package) || a.version.localeCompare(b.version));
@@ -132,6 +141,7 @@ const contentOf = (row: UsageRow) =>
     row.instance_count,
     row.instances,
     row.drift,
+    row.release_only,
     row.expires_at,
   ]);
 

@@ -1,5 +1,5 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { payloadBucket } from '../../shared/resources.ts';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { payloadBucket, type QueueName, queues } from '../../shared/resources.ts';
 import { sqs } from './sqs.ts';
 
 interface ClaimCheck {
@@ -11,6 +11,13 @@ const bucketName = () => {
   if (!name) throw new Error(`environment variable ${payloadBucket.envVariable} is not set`);
   return name;
 };
+
+/** A queue's URL, as the stack or the local mode sets it for the functions that send to it. */
+export function queueUrl(queue: QueueName): string {
+  const url = process.env[queues[queue].urlEnv];
+  if (!url) throw new Error(`environment variable ${queues[queue].urlEnv} is not set`);
+  return url;
+}
 
 // Few messages are large: the S3 client loads on the first that is, not on every cold start.
 const s3 = () => import('./s3.ts').then((module) => module.s3);
@@ -30,6 +37,41 @@ export async function enqueue(queueUrl: string, id: string, message: unknown): P
     body = JSON.stringify({ claim_check: { key } } satisfies ClaimCheck);
   }
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+}
+
+/** SendMessageBatch takes at most ten entries. */
+const maxBatch = 10;
+const maxAttempts = 5;
+
+/**
+ * Puts many small messages on a queue, ten to a request, several requests at a time, retrying the
+ * entries SQS reports as failed; throws if some still fail, so that the caller's message is retried.
+ */
+export async function enqueueAll(queueUrl: string, messages: unknown[], concurrency = 16): Promise<void> {
+  const batches: { Id: string; MessageBody: string }[][] = [];
+  for (let start = 0; start < messages.length; start += maxBatch) {
+    batches.push(
+      messages
+        .slice(start, start + maxBatch)
+        .map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+    );
+  }
+  let next = 0;
+  const send = async () => {
+    while (next < batches.length) {
+      let entries = batches[next++]!;
+      for (let attempt = 1; entries.length > 0; attempt++) {
+        if (attempt > maxAttempts) throw new Error(`${entries.length} messages not accepted by SQS`);
+        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const { Failed } = await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+        );
+        const failed = new Set((Failed ?? []).map((failure) => failure.Id));
+        entries = entries.filter((entry) => failed.has(entry.Id));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, send));
 }
 
 /** A queue message's JSON, fetched from the payload bucket when the queue carried a claim check. */

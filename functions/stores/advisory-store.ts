@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mergeVulnerabilities, recordId, titleKey } from '../../shared/advisories/merge.ts';
+import { canonicalJson, findingRevision } from '../../shared/advisories/revision.ts';
 import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import type { TableKey } from '../../shared/entities/key-parts.ts';
 import {
@@ -23,15 +24,6 @@ import { batchWrite } from './batch-write.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
-
-/** JSON with object keys sorted: DynamoDB does not keep the order of a map's keys. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, inner) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  );
-}
 
 const withoutKeys = <T extends object>(item: T): Omit<T, 'pk' | 'sk'> => {
   const { pk: _pk, sk: _sk, ...rest } = item as T & TableKey;
@@ -155,6 +147,7 @@ const packageAdvisoryItem = (
   packages: vulnerability.affected.map((entry) => entry.package),
   conditions: vulnerability.conditions,
   affected,
+  revision: findingRevision(vulnerability),
 });
 
 /**
@@ -296,6 +289,8 @@ export async function advisoriesForPackages(names: string[]): Promise<Map<string
           packages: item.packages ?? [item.affected.package],
           conditions: item.conditions ?? [],
           affected: currentAffected(item.affected),
+          // Entries stored before revisions were kept have none: their findings are evaluated on re-match.
+          revision: item.revision ?? '',
         }));
         advisoriesCache.set(name, advisories);
         result.set(name, advisories);

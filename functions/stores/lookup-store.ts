@@ -47,17 +47,25 @@ export function affectedKeys(affected: AffectedPackage): VersionSelector['keys']
 const emptyRange = (keys: VersionSelector['keys']): boolean =>
   keys.low !== undefined && keys.high !== undefined && keys.low > keys.high;
 
-/** Every usage row of a package in the organization in a version key range, all ranks. */
+/**
+ * Every usage row of a package in the organization in a version key range: the counts and drift
+ * copies of the range say which exposure ranks hold rows, and only those are read.
+ */
 export async function readPackageUsage(
   org: string,
   packageName: string,
   keys: VersionSelector['keys'],
 ): Promise<UsageItem[]> {
   if (emptyRange(keys)) return [];
-  const ranks = await Promise.all(
-    exposureRanks.map((rank) => queryAll<UsageItem>(usageRankQuery(org, packageName, rank, keys))),
+  const [counts, drift] = await Promise.all([
+    readUsageCounts(org, packageName, keys),
+    readUsageDrift(org, packageName),
+  ]);
+  const ranks = occupiedRanks(counts, drift, { ranks: [...exposureRanks], versions: () => true });
+  const rows = await Promise.all(
+    ranks.map((rank) => queryAll<UsageItem>(usageRankQuery(org, packageName, rank, keys))),
   );
-  return ranks.flat();
+  return rows.flat();
 }
 
 /**

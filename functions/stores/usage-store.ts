@@ -224,6 +224,22 @@ export async function writeUsageChanges(
   }
 }
 
+/**
+ * Records that the app-environment's usage rows have been written once: app-environments from before
+ * usage rows existed lack it, and the daily retirement asks for their evaluation.
+ */
+export async function markUsageIndexed(org: string, app: string, environment: string, owner: string) {
+  await documents.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: appEnvironmentKey(org, app, environment),
+      UpdateExpression: 'SET usage_indexed = :indexed',
+      ConditionExpression: 'lease_owner = :owner',
+      ExpressionAttributeValues: { ':indexed': true, ':owner': owner },
+    }),
+  );
+}
+
 /** The key condition on a sort key `<head><version key>…` that covers the selected versions. */
 function versionCondition(attribute: string, head: string, keys: VersionSelector['keys']) {
   const low = head + (keys.low ?? '');

@@ -4,10 +4,9 @@ import type { FindingItem } from '../../shared/entities/finding.ts';
 import type { InstanceItem } from '../../shared/entities/instance.ts';
 import { alertOf, computeFindings, diffFindings, needsAlert } from '../../shared/findings.ts';
 import { type InstanceStatus, instanceStatus, isLive } from '../../shared/instance-status.ts';
-import { queues } from '../../shared/resources.ts';
 import { diffUsage, usageRows } from '../../shared/usage.ts';
 import { lifecycle } from '../lib/config.ts';
-import { enqueue } from '../lib/queue.ts';
+import { enqueue, queueUrl } from '../lib/queue.ts';
 import { advisoriesForPackages } from '../stores/advisory-store.ts';
 import { readAppEnvironment, readDependencies, readInstances } from '../stores/app-environment-store.ts';
 import {
@@ -16,7 +15,12 @@ import {
   writeFindingChanges,
 } from '../stores/finding-store.ts';
 import { acquireLease, isConditionFailure, releaseLease } from '../stores/lease.ts';
-import { readAppEnvironmentUsage, readUsageOutbox, writeUsageChanges } from '../stores/usage-store.ts';
+import {
+  markUsageIndexed,
+  readAppEnvironmentUsage,
+  readUsageOutbox,
+  writeUsageChanges,
+} from '../stores/usage-store.ts';
 
 export interface EvaluationOptions {
   /**
@@ -42,8 +46,7 @@ function statusForEvaluation(head: InstanceItem, now: Date): InstanceStatus {
 async function deliverAlerts(findings: FindingItem[]): Promise<void> {
   const pending = findings.filter((finding) => finding.alert !== undefined);
   if (pending.length === 0) return;
-  const alertsQueue = process.env[queues.alerts.urlEnv];
-  if (!alertsQueue) throw new Error(`environment variable ${queues.alerts.urlEnv} is not set`);
+  const alertsQueue = queueUrl('alerts');
   for (const finding of pending) {
     await enqueue(alertsQueue, finding.alert!.id, finding.alert!.event);
     await markAlertDelivered(finding, finding.alert!.id);
@@ -115,6 +118,7 @@ export async function evaluateAppEnvironment(
       diffUsage(usage, usageRows(app, environment, classification, live), unfinished),
       unfinished,
     );
+    if (appEnvironment && !appEnvironment.usage_indexed) await markUsageIndexed(org, app, environment, owner);
     for (const finding of opened.filter((item) => needsAlert(item, classification))) {
       const event = alertOf(finding, org, classification);
       finding.alert = { id: event.id, event };

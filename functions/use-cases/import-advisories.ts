@@ -1,9 +1,8 @@
 import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
 import { AdvisoryFormatError, parseAdvisory } from '../../shared/advisories/parse.ts';
 import type { MergeReason, Vulnerability } from '../../shared/advisories/vulnerability.ts';
-import { queues } from '../../shared/resources.ts';
 import type { AdvisoryFile } from '../lib/advisory-files.ts';
-import { enqueue } from '../lib/queue.ts';
+import { enqueueAll, queueUrl } from '../lib/queue.ts';
 import { readSourceRecordsById, saveVulnerabilities } from '../stores/advisory-store.ts';
 
 export interface ImportResult {
@@ -17,10 +16,11 @@ export interface ImportResult {
 
 /** Asks for each vulnerability that changed to be matched against what runs, at once. */
 async function matchChanged(changed: Vulnerability[]): Promise<void> {
-  const queueUrl = process.env[queues.advisories.urlEnv];
-  if (changed.length > 0 && !queueUrl)
-    throw new Error(`environment variable ${queues.advisories.urlEnv} is not set`);
-  for (const { id } of changed) await enqueue(queueUrl!, id, { vulnerability: id });
+  if (changed.length === 0) return;
+  await enqueueAll(
+    queueUrl('advisories'),
+    changed.map(({ id }) => ({ vulnerability: id })),
+  );
 }
 
 /**

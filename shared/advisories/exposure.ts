@@ -107,3 +107,40 @@ export function instanceExposure(
     },
   ];
 }
+
+/** What a re-match knows of an app-environment: the versions its live instances run (its usage rows). */
+export interface RunningVersion {
+  package: string;
+  version: string;
+  ecosystem: string;
+  /** For the OTP release: an instance on it reports nothing but its release. */
+  release_only: boolean;
+}
+
+/**
+ * Whether any instance of an app-environment is exposed, by the rules of instanceExposure applied to
+ * the versions its instances run: an affected application at an affected version, or an affected OTP
+ * release where the release decides (no application entries, or an instance that reports none of its
+ * OTP applications). A re-match evaluates only app-environments where this, or their findings, say
+ * something may change.
+ */
+export function appEnvironmentExposed(affected: AffectedPackage[], running: RunningVersion[]): boolean {
+  const applications = affected.filter((entry) => entry.package !== otpRelease);
+  const runs = (entry: AffectedPackage) =>
+    running.filter(
+      (row) =>
+        row.package === entry.package && row.ecosystem === entry.ecosystem && affects(entry, row.version),
+    );
+  if (applications.some((entry) => runs(entry).length > 0)) return true;
+  const release = affected.find((entry) => entry.package === otpRelease);
+  const onAffectedRelease = release
+    ? running.filter((row) => row.package === otpRelease && affects(release, row.version))
+    : [];
+  if (onAffectedRelease.length === 0) return false;
+  const namesOtpApplications = applications.some(
+    (entry) => ecosystemOf(entry.package) === 'otp' && !runtimeOnly.has(entry.package),
+  );
+  return (
+    applications.length === 0 || (namesOtpApplications && onAffectedRelease.some((row) => row.release_only))
+  );
+}

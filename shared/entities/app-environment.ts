@@ -13,6 +13,8 @@ export interface AppEnvironmentItem extends TableKey {
   reported_sent_at: string;
   reported: Classification;
   overrides?: Partial<Classification>;
+  /** Set by the first evaluation that wrote its usage rows (entities/usage.ts). */
+  usage_indexed?: boolean;
   /** The outbox of an evaluation that has not finished writing its usage rows (usage-store.ts). */
   usage_outbox?: UsageOutboxRecord;
 }

@@ -57,6 +57,8 @@ export interface FindingContent {
   /** The lowest version of `package` that fixes every affected instance. */
   fixed_in: string | null;
   upgrades: Upgrade[];
+  /** The findingRevision of the vulnerability it was made from: a re-match that finds it current skips it. */
+  advisory_revision: string;
 }
 
 /**
@@ -169,6 +171,7 @@ export function currentFinding(item: FindingItem): FindingItem {
     vulnerable_code: item.vulnerable_code ?? { modules: [], functions: [], files: [], conditions: [] },
     upgrades: item.upgrades ?? [{ package: item.package, to: item.fixed_in, otp_release: null }],
     instance_count: item.instance_count ?? new Set(item.instances.map((row) => row.instance)).size,
+    advisory_revision: item.advisory_revision ?? '',
     instances: item.instances.map((instance) => ({
       ...instance,
       package: instance.package ?? item.package,

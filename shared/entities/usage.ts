@@ -30,6 +30,11 @@ export interface UsageRow {
   /** Whether the app-environment runs more than one version of the package (see UsageDriftItem). */
   drift: boolean;
   /**
+   * For the OTP release (package `otp`): whether an instance on it reports nothing but its release, so
+   * that an advisory's release entry decides its exposure (see advisories/exposure.ts).
+   */
+  release_only: boolean;
+  /**
    * TTL: the latest of its instances' dependency items' (about monthly, see instance-status.ts), so that
    * an app-environment the retirement never reached leaves no row behind.
    */

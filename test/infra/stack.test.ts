@@ -166,7 +166,7 @@ describe('MusterStack', () => {
 
   it('lets every function that evaluates findings deliver their alerts', () => {
     // Any evaluation sends what an earlier one left in a finding's alert outbox.
-    for (const name of ['process-heartbeats', 'match-advisories', 'retire-instances']) {
+    for (const name of ['process-heartbeats', 'evaluate-app-environments', 'retire-instances']) {
       expect(policiesOf(name).has('sqs:SendMessage'), name).toBe(true);
       const [, lambda] = Object.entries(
         template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
@@ -176,5 +176,14 @@ describe('MusterStack', () => {
       };
       expect(variables, name).toHaveProperty(queues.alerts.urlEnv);
     }
+  });
+
+  it('lets the re-match only read the table and ask for evaluations', () => {
+    const rematch = policiesOf('match-advisories');
+    expect(rematch.has('dynamodb:Query')).toBe(true);
+    expect([...rematch].filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual(
+      [],
+    );
+    expect(rematch.has('sqs:SendMessage')).toBe(true);
   });
 });

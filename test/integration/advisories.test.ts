@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as advisoriesHandler } from '../../functions/advisories.ts';
 import { handler as apps } from '../../functions/apps.ts';
 import { readAdvisorySource } from '../../functions/lib/advisory-files.ts';
+import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
-import { handler as matchAdvisories } from '../../functions/match-advisories.ts';
 import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
 import { handler as suppress } from '../../functions/suppress-finding.ts';
 import { importAdvisories } from '../../functions/use-cases/import-advisories.ts';
@@ -12,6 +12,7 @@ import type { Heartbeat } from '../../shared/heartbeat.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor, receiveAll } from '../support/local-services.ts';
+import { rematch } from '../support/rematch.ts';
 
 /**
  * Advisories end to end on the real data in ../shared/advisories: import, matching of changed
@@ -191,7 +192,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     expect(result.changed).toEqual([id]);
     const queued = await receiveAll('advisories');
     expect(queued).toContainEqual({ vulnerability: id });
-    expect((await matchAdvisories(sqsEvent([{ vulnerability: id }]), context)).batchItemFailures).toEqual([]);
+    await rematch([{ vulnerability: id }]);
     const finding = (await detail(key)).findings.find((f: { id: string }) => f.id === id);
     expect(finding).toMatchObject({ severity: 'critical', fixed_in: '2.3.2', status: 'open' });
     const alerts = (await receiveAll('alerts')) as { org: string; vulnerability: string }[];
@@ -223,13 +224,52 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     const findingOf = async () =>
       (await detail(key)).findings.find((f: { id: string }) => f.id === id) as { status: string } | undefined;
     await importAdvisories([record('2.0.0', '2026-11-01T00:00:00Z')]);
-    await matchAdvisories(sqsEvent([{ vulnerability: id }]), context);
+    await rematch([{ vulnerability: id }]);
     expect(await findingOf()).toMatchObject({ status: 'open' });
     // The publisher corrects the range: 1.5.0 was never affected.
     const corrected = await importAdvisories([record('1.4.0', '2026-11-02T00:00:00Z')]);
     expect(corrected.changed).toEqual([id]);
-    await matchAdvisories(sqsEvent([{ vulnerability: id }]), context);
+    await rematch([{ vulnerability: id }]);
     expect(await findingOf()).toMatchObject({ status: 'fixed' });
+  });
+
+  it('re-matches an advisory that changed nothing without evaluating or writing anything', async () => {
+    const org = uniqueOrg();
+    await keyFor(org, 'ingest');
+    const name = `acme_steady_${org.slice(-8).replaceAll('-', '_')}`;
+    for (let i = 0; i < 12; i++) {
+      await store(org, {
+        app: `app-${i}`,
+        instance: `app-${i}@1`,
+        deps: [{ name, version: i < 10 ? '1.5.0' : '3.0.0' }],
+      });
+    }
+    const id = `GHSA-stdy-${org}`;
+    const record = (modified: string) => ({
+      name: `${id}.json`,
+      content: JSON.stringify({
+        schema_version: '1.7.3',
+        id,
+        modified,
+        published: '2026-11-01T00:00:00Z',
+        summary: 'Denial of service',
+        database_specific: { severity: 'HIGH' },
+        affected: [
+          {
+            package: { ecosystem: 'Hex', name },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '1.0.0' }, { fixed: '2.0.0' }] }],
+          },
+        ],
+      }),
+    });
+    await importAdvisories([record('2026-11-01T00:00:00Z')]);
+    expect(await rematch([{ vulnerability: id }])).toBe(10);
+    capacityMeter.reset();
+    expect(await rematch([{ vulnerability: id }])).toBe(0);
+    expect(capacityMeter.snapshot().write_units).toBe(0);
+    // A new revision of the record (a later modified time alone) leaves the findings as they are.
+    await importAdvisories([record('2026-11-03T00:00:00Z')]);
+    expect(await rematch([{ vulnerability: id }])).toBe(0);
   });
 
   it('lists the advisories that affect the organization, newest first', async () => {
@@ -285,7 +325,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
       '  - 1.3.0',
     ].join('\n');
     await importAdvisories([{ name: `packages/${name}/${ghsa}.yml`, content: yaml }]);
-    await matchAdvisories(sqsEvent([{ vulnerability: ghsa }]), context);
+    await rematch([{ vulnerability: ghsa }]);
     expect((await detail(key)).findings.map((f: { id: string }) => f.id)).toContain(ghsa);
 
     const cveRecord = {
@@ -306,7 +346,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     const second = await importAdvisories([{ name: `${cve}.json`, content: JSON.stringify(cveRecord) }]);
     expect(second.changed).toEqual([cve]);
     expect(second.merged).toEqual([expect.objectContaining({ vulnerability: cve, by: 'content' })]);
-    await matchAdvisories(sqsEvent([{ vulnerability: cve }]), context);
+    await rematch([{ vulnerability: cve }]);
     const findings = (await detail(key)).findings.filter(
       (f: { id: string; aliases: string[] }) => f.id === cve || f.id === ghsa || f.aliases.includes(ghsa),
     );

@@ -1,6 +1,7 @@
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { handler as apps } from '../../functions/apps.ts';
+import { handler as evaluateAppEnvironments } from '../../functions/evaluate-app-environments.ts';
 import { documents } from '../../functions/lib/dynamodb.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
 import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
@@ -207,6 +208,53 @@ describe('deploys', () => {
     await deliver(running(org, 'web-1', '2.0.0', { secondsAgo: 30 }));
     expect(await findingOf(key, id)).toMatchObject({ status: 'open' });
     expect((await appsList(key))[0].vulnerabilities.runtime.critical).toBe(1);
+  });
+
+  it('asks for the evaluation of app-environments whose usage rows were never written, so lookups find them', async () => {
+    const org = uniqueOrg();
+    const key = await keyFor(org, 'read');
+    await deliver(running(org, 'web-1', '2.0.0'));
+    // As an app-environment stored before usage rows existed: no rows, no mark.
+    const partition = appEnvironmentPartition(org, 'billing', 'prod');
+    const { Items: rows = [] } = await documents.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :uses)',
+        ExpressionAttributeValues: { ':pk': partition, ':uses': 'USES#' },
+      }),
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    await documents.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [table.name]: rows.map((row) => ({ DeleteRequest: { Key: { pk: row.pk, sk: row.sk } } })),
+        },
+      }),
+    );
+    await documents.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: appEnvironmentKey(org, 'billing', 'prod'),
+        UpdateExpression: 'REMOVE usage_indexed',
+      }),
+    );
+    const found = async () =>
+      bodyOf(
+        await lookup(
+          httpEvent({ path: '/v1/lookup', key, query: { package: packageName(org), version: '2.0.0' } }),
+          context,
+        ),
+      ).matches;
+    expect(await found()).toEqual([]);
+    await retireSilentInstances(org, new Date());
+    const requests = (await receiveAll('evaluations')).filter(
+      (request) => (request as { org: string }).org === org,
+    );
+    expect(requests).toEqual([{ org, app: 'billing', environment: 'prod' }]);
+    expect((await evaluateAppEnvironments(sqsEvent(requests), context)).batchItemFailures).toEqual([]);
+    expect(await found()).toEqual([
+      expect.objectContaining({ app: 'billing', environment: 'prod', version: '2.0.0' }),
+    ]);
   });
 
   it('retires a stopped instance a day after its goodbye, with its dependency items', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
+import { findingRevision } from '../../shared/advisories/revision.ts';
 import type { Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import { ecosystemOf } from '../../shared/ecosystem.ts';
 import type { DependencyItem } from '../../shared/entities/dependency.ts';
@@ -28,6 +29,7 @@ function packageIndex(vulnerabilities: Vulnerability[]): Map<string, PackageAdvi
           packages: vulnerability.affected.map((entry) => entry.package),
           conditions: vulnerability.conditions,
           affected,
+          revision: findingRevision(vulnerability),
         },
       ]);
     }

@@ -35,6 +35,7 @@ const computed = (overrides: Partial<ComputedFinding> = {}): ComputedFinding => 
   instance_count: 1,
   fixed_in: '2.16.1',
   upgrades: [{ package: 'cowlib', to: '2.16.1', otp_release: null }],
+  advisory_revision: 'r1',
   ...overrides,
 });
 
@@ -146,6 +147,7 @@ describe('computeFindings', () => {
           severity: 'high',
           packages: ['plug'],
           conditions: [],
+          revision: 'r1',
           affected: {
             package: 'plug',
             ecosystem: 'hex',

@@ -39,6 +39,7 @@ function finding(
     instance_count: 1,
     fixed_in: null,
     upgrades: packages.map((name) => ({ package: name, to: null, otp_release: null })),
+    advisory_revision: 'r1',
     status,
     opened_at: '2026-11-01T00:00:00Z',
     evaluated_at: '2026-11-01T00:00:00Z',
