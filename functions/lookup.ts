@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../shared/errors.ts';
 import {
   decodeCursor,
@@ -7,13 +8,26 @@ import {
   parseLookupQuery,
 } from '../shared/lookup.ts';
 import { lookupCsvHeader, lookupCsvLines } from '../shared/lookup-csv.ts';
-import { httpRoute, json, queryParameters } from './lib/http.ts';
+import { lookupExportKey, lookupExportUrlSeconds } from '../shared/lookup-export.ts';
+import { config } from './lib/config.ts';
+import { type HttpResult, httpRoute, json, queryParameters } from './lib/http.ts';
 import { readVulnerability } from './stores/advisory-store.ts';
 import { authenticate } from './stores/api-key-store.ts';
-import { lookup, lookupVulnerability } from './stores/lookup-store.ts';
+import { lookup, lookupPackage, lookupVulnerability } from './stores/lookup-store.ts';
 
-/** Every page of the answer as CSV, one line per row, whatever the answer's size. */
-async function csv(name: string, query: LookupQuery, read: (query: LookupQuery) => Promise<LookupResult>) {
+const csvContentType = 'text/csv; charset=utf-8';
+
+/**
+ * Every page of the answer as CSV, one line per row, whatever the answer's size: in the response when
+ * it fits, else in the payload bucket, with a 303 to a presigned URL of it (which clients such as
+ * fetch and curl -L follow).
+ */
+async function csv(
+  org: string,
+  name: string,
+  query: LookupQuery,
+  read: (query: LookupQuery) => Promise<LookupResult>,
+): Promise<HttpResult> {
   let body = lookupCsvHeader;
   let page = await read({ ...query, limit: maxLookupLimit, cursor: undefined });
   body += lookupCsvLines(page.matches);
@@ -21,16 +35,30 @@ async function csv(name: string, query: LookupQuery, read: (query: LookupQuery) 
     page = await read({ ...query, limit: maxLookupLimit, cursor: decodeCursor(page.next_cursor) });
     body += lookupCsvLines(page.matches);
   }
-  return {
-    statusCode: 200,
-    headers: {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="muster-${name}.csv"`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    },
+  const filename = `muster-${name}.csv`;
+  if (Buffer.byteLength(body) <= config.LOOKUP_CSV_INLINE_BYTES) {
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': csvContentType,
+        'content-disposition': `attachment; filename="${filename}"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      },
+      body,
+    };
+  }
+  // Large answers are rare: the S3 client and presigner load on the first, not on every cold start.
+  const { publishDownload } = await import('./lib/download.ts');
+  const url = await publishDownload({
+    key: lookupExportKey(org, randomUUID()),
     body,
-  };
+    contentType: csvContentType,
+    filename,
+    expiresInSeconds: lookupExportUrlSeconds,
+  });
+  const expiresAt = new Date(Date.now() + lookupExportUrlSeconds * 1000).toISOString();
+  return json(303, { url, expires_at: expiresAt }, { location: url });
 }
 
 export const handler = httpRoute(async (event) => {
@@ -40,7 +68,7 @@ export const handler = httpRoute(async (event) => {
     const vulnerability = await readVulnerability(query.advisory);
     if (!vulnerability) throw new NotFoundError(`no advisory ${query.advisory} has been imported`);
     const read = (q: LookupQuery) => lookupVulnerability(key.org, vulnerability, q as typeof query);
-    if (query.format === 'csv') return csv(vulnerability.id, query, read);
+    if (query.format === 'csv') return csv(key.org, vulnerability.id, query, read);
     const { id, aliases, summary, severity, affected } = vulnerability;
     return json(200, {
       advisory: {
@@ -53,6 +81,8 @@ export const handler = httpRoute(async (event) => {
       ...(await read(query)),
     });
   }
-  const read = (q: LookupQuery) => lookup(key.org, q as typeof query);
-  return query.format === 'csv' ? csv(query.package, query, read) : json(200, await read(query));
+  if (query.format === 'csv') {
+    return csv(key.org, query.package, query, (q) => lookup(key.org, q as typeof query));
+  }
+  return json(200, await lookupPackage(key.org, query));
 });

@@ -2,7 +2,7 @@ import { NotFoundError } from '../shared/errors.ts';
 import { parseSuppression, suppressionPathSchema } from '../shared/suppression.ts';
 import { parseOrThrow } from '../shared/validation.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
-import { readVulnerability } from './stores/advisory-store.ts';
+import { canonicalId } from './stores/advisory-store.ts';
 import { authenticate } from './stores/api-key-store.ts';
 import { setFindingSuppression } from './use-cases/suppress-finding.ts';
 
@@ -19,10 +19,12 @@ export const handler = httpRoute(async (event) => {
   );
   const suppression =
     event.requestContext.http.method === 'DELETE' ? undefined : parseSuppression(jsonBody(event), new Date());
-  const vulnerability = (await readVulnerability(finding))?.id ?? finding;
+  // Findings are stored under the vulnerability's canonical id; one whose advisory is no longer
+  // imported still goes by the id it was stored under.
+  const id = (await canonicalId(finding)) ?? finding;
   const actor = `key:${key.prefix}${suppression ? ` (${suppression.author})` : ''}`;
-  if (!(await setFindingSuppression(key.org, app, environment, vulnerability, actor, suppression))) {
+  const vulnerability = await setFindingSuppression(key.org, app, environment, id, actor, suppression);
+  if (vulnerability === undefined)
     throw new NotFoundError(`${app}/${environment} has no finding of ${finding}`);
-  }
   return json(200, { app, environment, vulnerability, suppression: suppression ?? null });
 });

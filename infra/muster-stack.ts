@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { AdvisorySource } from '../shared/advisory-sources.ts';
+import { lookupExportPrefix } from '../shared/lookup-export.ts';
 import { type FunctionName, functions, queues, schedules } from '../shared/resources.ts';
 import { MusterHttpApi } from './constructs/http-api.ts';
 import { InventoryTable } from './constructs/inventory-table.ts';
@@ -70,6 +71,11 @@ export class MusterStack extends Stack {
         for (const queue of Object.values(queues).filter((q) => q.consumer === definition.name)) {
           payloads.allow(handler, 'read', queue.name);
         }
+      }
+      if (definition.exportsCsv) {
+        payloads.allow(handler, 'write', lookupExportPrefix);
+        // A presigned URL carries the signer's rights: the download needs s3:GetObject on the export.
+        payloads.allow(handler, 'read', lookupExportPrefix);
       }
       if (definition.sendsEmail) handler.sendEmailFrom(props.summaryFrom);
       if (definition.knowsAdvisorySources)

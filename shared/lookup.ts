@@ -158,6 +158,14 @@ export interface LookupResult {
   next_cursor: string | null;
 }
 
+/**
+ * Whether the organization has ever reported the package of a package lookup, so that an empty answer
+ * for a misspelt name does not read as good news; when not, the names it has reported that are close.
+ */
+export type PackageRecognition = { package_seen: true } | { package_seen: false; did_you_mean: string[] };
+
+export type PackageLookupResult = LookupResult & PackageRecognition;
+
 export function matchOf(row: UsageRow): LookupMatch {
   return {
     app: row.app,

@@ -134,6 +134,8 @@ export interface FunctionDefinition {
   sendsTo?: QueueName[];
   /** Consumers read claim-checked message bodies from the payload bucket. */
   readsPayloads?: boolean;
+  /** Writes CSV answers too large for a response to the payload bucket, and presigns their download. */
+  exportsCsv?: boolean;
   /** Told the configured advisory sources (ADVISORY_SOURCES): to sync them, or to report on them. */
   knowsAdvisorySources?: boolean;
   sendsEmail?: boolean;
@@ -181,6 +183,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 512,
     timeoutSeconds: 29,
     table: 'read-write',
+    exportsCsv: true,
   },
   'match-advisories': {
     name: 'match-advisories',
@@ -239,6 +242,8 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 256,
     timeoutSeconds: 10,
     table: 'read-write',
+    // It evaluates the app-environment again, which sends what a finding's alert outbox holds.
+    sendsTo: ['alerts'],
   },
   'weekly-summary': {
     name: 'weekly-summary',
@@ -310,7 +315,8 @@ export type ScheduleDefinition = {
 
 export const schedules: ScheduleDefinition[] = [
   { name: 'weekly-summary', function: 'weekly-summary', cron: { minute: 0, hour: 8, weekDay: 'MON' } },
-  { name: 'retire-instances', function: 'retire-instances', cron: { minute: 30, hour: 3 } },
+  // Hourly: retirement, and the rows of the apps list that time alone moves (instances falling silent).
+  { name: 'retire-instances', function: 'retire-instances', everyMinutes: 60 },
   // Often enough that an advisory reaches an alert within 15 minutes of reaching its feed.
   { name: 'sync-advisories', function: 'sync-advisories', everyMinutes: 10 },
 ];

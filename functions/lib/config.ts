@@ -20,6 +20,15 @@ const environmentSchema = z.object({
     .default(7 * 24 * 3600),
   /** How long an API key record is trusted from memory, which bounds how late a revocation bites. */
   KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(30),
+  /**
+   * A CSV lookup larger than this goes to the payload bucket and the answer redirects to it: a Lambda
+   * behind API Gateway answers at most 6 MB, headers and encoding included.
+   */
+  LOOKUP_CSV_INLINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 1024 * 1024),
   SUMMARY_FROM: z.string().default('muster@example.com'),
   DASHBOARD_URL: z.string().default(''),
 });

@@ -31,7 +31,7 @@ const withoutKeys = <T extends object>(item: T): Omit<T, 'pk' | 'sk'> => {
 };
 
 /** The canonical id of any id of a vulnerability, in any case, or undefined when none is stored. */
-async function canonicalId(id: string): Promise<string | undefined> {
+export async function canonicalId(id: string): Promise<string | undefined> {
   const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: aliasKey(id) }));
   return (Item as AliasItem | undefined)?.vulnerability;
 }

@@ -91,8 +91,9 @@ export async function markAlertDelivered(finding: TableKey, alertId: string): Pr
 
 /**
  * Sets (or, with `suppression` undefined, lifts) the suppression of the finding of a vulnerability in
- * an app-environment. False when the app-environment has no finding of it. The caller holds the
- * app-environment's lease, so that no evaluation rewrites the finding from what it read before.
+ * an app-environment, found by its id in any case, as ids are (see aliasKey). Answers the id the
+ * finding is stored under; undefined when the app-environment has no finding of it. The caller holds
+ * the app-environment's lease, so that no evaluation rewrites the finding from what it read before.
  */
 export async function writeSuppression(
   org: string,
@@ -100,11 +101,12 @@ export async function writeSuppression(
   environment: string,
   vulnerability: string,
   suppression: Suppression | undefined,
-): Promise<boolean> {
-  // A finding stored one per package before is found too; the prefix alone would also match longer ids.
-  const findings = (
-    await findingsWithPrefix(org, `${appEnvironmentFindingsPrefix(app, environment)}${vulnerability}`, true)
-  ).filter((finding) => finding.vulnerability === vulnerability);
+): Promise<string | undefined> {
+  // All of the app-environment's findings, as an evaluation reads them: a key prefix is case-sensitive.
+  // A finding stored one per package before (`…#<vulnerability>#<package>`) is found too.
+  const findings = (await readAppEnvironmentFindings(org, app, environment, true)).filter(
+    (finding) => finding.vulnerability.toUpperCase() === vulnerability.toUpperCase(),
+  );
   for (const finding of findings) {
     await documents.send(
       new UpdateCommand({
@@ -116,7 +118,7 @@ export async function writeSuppression(
       }),
     );
   }
-  return findings.length > 0;
+  return findings[0]?.vulnerability;
 }
 
 /** Records a change to a suppression in the organization's audit trail. */

@@ -16,12 +16,15 @@ import {
   matchOf,
   occupiedRanks,
   type PackageLookup,
+  type PackageLookupResult,
+  type PackageRecognition,
   type RowSelection,
   rowSelection,
   selects,
   totalsFromCounts,
   totalsFromRows,
 } from '../../shared/lookup.ts';
+import { closestNames } from '../../shared/package-suggestions.ts';
 import { exposureRanks, usageRows } from '../../shared/usage.ts';
 import { schemeOf, type VersionSelector } from '../../shared/version-selector.ts';
 import { parseRange } from '../../shared/versions/requirement.ts';
@@ -30,7 +33,14 @@ import { config } from '../lib/config.ts';
 import { batchGet } from './batch-get.ts';
 import { readVulnerabilityFindings } from './finding-store.ts';
 import { queryAll } from './query-all.ts';
-import { readUsageCounts, readUsageDrift, readUsagePage, usageRankQuery } from './usage-store.ts';
+import {
+  hasUsageCounts,
+  readPackageCatalog,
+  readUsageCounts,
+  readUsageDrift,
+  readUsagePage,
+  usageRankQuery,
+} from './usage-store.ts';
 
 const tableName = config.TABLE_NAME;
 
@@ -139,6 +149,27 @@ export async function lookup(org: string, query: PackageLookup): Promise<LookupR
     totals: totalsFromCounts(counts, drift, selection),
     next_cursor: next ? encodeCursor(next) : null,
   };
+}
+
+/**
+ * A package lookup's answer, with whether the organization has ever reported the package. Only an
+ * empty answer reads the organization's package catalog, for the names close to one never reported.
+ */
+export async function lookupPackage(org: string, query: PackageLookup): Promise<PackageLookupResult> {
+  const result = await lookup(org, query);
+  return {
+    ...result,
+    ...(result.matches.length > 0 ? { package_seen: true } : await recognize(org, query.package)),
+  };
+}
+
+async function recognize(org: string, packageName: string): Promise<PackageRecognition> {
+  const catalog = await readPackageCatalog(org);
+  // An organization that reported before the catalog was kept has packages only its counts know.
+  if (catalog.includes(packageName) || (await hasUsageCounts(org, packageName))) {
+    return { package_seen: true };
+  }
+  return { package_seen: false, did_you_mean: closestNames(packageName, catalog) };
 }
 
 /** A row's place in the answer, as its sort key in gsi1 gives it: rank, version, app, environment. */

@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
 import { appEnvironmentPartition } from '../../shared/entities/dependency.ts';
+import type { TableKey } from '../../shared/entities/key-parts.ts';
+import {
+  organizationKey,
+  type PackageCatalogItem,
+  packageCatalogKey,
+  packageCatalogPrefix,
+} from '../../shared/entities/organization.ts';
 import {
   type UsageCountItem,
   type UsageDriftItem,
@@ -45,10 +52,14 @@ export const readAppEnvironmentUsage = (
 
 const markerOf = (token: string) => `applied_${token}`;
 
-/** Adds one delta to its version's counts, once per token: a repeated one fails its condition. */
-async function applyDelta(org: string, token: string, delta: CountDelta): Promise<void> {
+/**
+ * Adds one delta to its version's counts, once per token: a repeated one fails its condition. True when
+ * its package may be missing from the organization's catalog: the version was never counted before, or
+ * the delta was applied by an evaluation that may have stopped before cataloguing it.
+ */
+async function applyDelta(org: string, token: string, delta: CountDelta): Promise<boolean> {
   const fields = Object.keys(delta.add);
-  await documents
+  return documents
     .send(
       new UpdateCommand({
         TableName: tableName,
@@ -69,12 +80,31 @@ async function applyDelta(org: string, token: string, delta: CountDelta): Promis
           ':applied': true,
           ...Object.fromEntries(fields.map((field) => [`:${field}`, delta.add[field]])),
         },
+        // The old package attribute, when there was one: none means a first count.
+        ReturnValues: 'UPDATED_OLD',
       }),
     )
-    .catch((error) => {
-      // Applied before, by the evaluation that this one finishes.
-      if (!isConditionFailure(error)) throw error;
-    });
+    .then(
+      ({ Attributes }) => Attributes?.package === undefined,
+      (error) => {
+        // Applied before, by the evaluation that this one finishes.
+        if (!isConditionFailure(error)) throw error;
+        return true;
+      },
+    );
+}
+
+/**
+ * Applies deltas with one token, then adds to the catalog the packages that may be missing from it,
+ * before the caller moves on from the outbox: an evaluation that dies in between leaves the outbox to
+ * the next one, which catalogues them.
+ */
+async function applyDeltas(org: string, token: string, deltas: CountDelta[]): Promise<void> {
+  const uncatalogued = new Set<string>();
+  await eachLimited(deltas, updateConcurrency, async (delta) => {
+    if (await applyDelta(org, token, delta)) uncatalogued.add(delta.package);
+  });
+  await addToPackageCatalog(org, [...uncatalogued]);
 }
 
 const dropMarker = (org: string, token: string, delta: CountDelta) =>
@@ -179,10 +209,7 @@ export async function writeUsageChanges(
   changes: UsageChanges,
   unfinished: PendingUsage | undefined,
 ): Promise<void> {
-  if (unfinished)
-    await eachLimited(unfinished.deltas, updateConcurrency, (delta) =>
-      applyDelta(org, unfinished.token, delta),
-    );
+  if (unfinished) await applyDeltas(org, unfinished.token, unfinished.deltas);
   const pending =
     changes.deltas.length > 0
       ? { token: randomUUID().replaceAll('-', ''), deltas: changes.deltas, intended: changes.intended }
@@ -195,6 +222,12 @@ export async function writeUsageChanges(
     );
     await setOutboxRecord(org, app, environment, owner, { token: pending.token });
   }
+  // Drift rows add nothing to the counts, so a package that runs only in drift is catalogued here,
+  // before its rows are written: an evaluation that dies in between writes them, and this, again.
+  await addToPackageCatalog(
+    org,
+    changes.driftPuts.map((row) => row.package),
+  );
   await batchWrite(tableName, [
     ...changes.puts.map((row) => ({ PutRequest: { Item: usageItem(org, row) } })),
     ...changes.deletes.map((row) => ({
@@ -205,8 +238,7 @@ export async function writeUsageChanges(
       DeleteRequest: { Key: usageDriftKey(org, row.package, app, environment, row.version) },
     })),
   ]);
-  if (pending)
-    await eachLimited(pending.deltas, updateConcurrency, (delta) => applyDelta(org, pending.token, delta));
+  if (pending) await applyDeltas(org, pending.token, pending.deltas);
   if (!pending && !unfinished) return;
   await setOutboxRecord(org, app, environment, owner, undefined);
   // The record is gone, so nothing reads the outboxes or the markers any more.
@@ -295,3 +327,56 @@ export const readUsageDrift = (org: string, packageName: string) =>
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': usageDriftPartition(org, packageName) },
   });
+
+/**
+ * Adds package names to the organization's catalog: one ADD to a string set per first character, which
+ * changes nothing for a name already there.
+ */
+export async function addToPackageCatalog(org: string, names: string[]): Promise<void> {
+  const byItem = new Map<string, { key: TableKey; names: Set<string> }>();
+  for (const name of names) {
+    const key = packageCatalogKey(org, name);
+    const item = byItem.get(key.sk) ?? { key, names: new Set<string>() };
+    item.names.add(name);
+    byItem.set(key.sk, item);
+  }
+  await Promise.all(
+    [...byItem.values()].map(({ key, names: added }) =>
+      documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'ADD #names :names',
+          ExpressionAttributeNames: { '#names': 'names' },
+          ExpressionAttributeValues: { ':names': added },
+        }),
+      ),
+    ),
+  );
+}
+
+/** Every package name the organization has reported: one Query of its catalog items. */
+export async function readPackageCatalog(org: string): Promise<string[]> {
+  const items = await queryAll<PackageCatalogItem>({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': organizationKey(org).pk, ':prefix': packageCatalogPrefix },
+  });
+  return items.flatMap((item) => [...item.names]);
+}
+
+/**
+ * Whether any version of the package was ever counted in the organization: one item read. Counts are
+ * kept since before the catalog was, so they know the packages an organization reported before it.
+ */
+export async function hasUsageCounts(org: string, packageName: string): Promise<boolean> {
+  const { Items } = await documents.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': usageCountPartition(org, packageName) },
+      Limit: 1,
+    }),
+  );
+  return (Items ?? []).length > 0;
+}

@@ -10,8 +10,8 @@ import { acquireLease, LeaseHeldError, releaseLease } from '../stores/lease.ts';
  * Sets (or, with `suppression` undefined, lifts) the suppression of the finding of a vulnerability in
  * an app-environment, and records the change in the organization's audit trail. It holds the
  * app-environment's lease, like an evaluation, so that an evaluation running at the same time cannot
- * rewrite the finding from a copy read before the suppression and lose it. False when the
- * app-environment has no finding of it.
+ * rewrite the finding from a copy read before the suppression and lose it. Answers the id the finding
+ * is stored under (`vulnerability` in any case); undefined when the app-environment has no finding of it.
  */
 export async function setFindingSuppression(
   org: string,
@@ -20,8 +20,8 @@ export async function setFindingSuppression(
   vulnerability: string,
   actor: string,
   suppression: Omit<Suppression, 'created_at'> | undefined,
-): Promise<boolean> {
-  if (!(await readAppEnvironment(org, app, environment))) return false;
+): Promise<string | undefined> {
+  if (!(await readAppEnvironment(org, app, environment))) return undefined;
   const key = appEnvironmentKey(org, app, environment);
   const owner = `suppress-${randomUUID()}`;
   try {
@@ -34,24 +34,24 @@ export async function setFindingSuppression(
   }
   try {
     const at = new Date().toISOString();
-    const found = await writeSuppression(
+    const stored = await writeSuppression(
       org,
       app,
       environment,
       vulnerability,
       suppression ? { ...suppression, created_at: at } : undefined,
     );
-    if (!found) return false;
+    if (stored === undefined) return undefined;
     await appendAudit(org, {
       at,
       actor,
       action: suppression ? 'suppress' : 'unsuppress',
       app,
       environment,
-      vulnerability,
+      vulnerability: stored,
       ...(suppression ? { reason: suppression.reason, expires_at: suppression.expires_at } : {}),
     });
-    return true;
+    return stored;
   } finally {
     await releaseLease(key, owner);
   }

@@ -2,7 +2,7 @@ import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { payloadBucket, type QueueName } from '../../shared/resources.ts';
+import { payloadBucket } from '../../shared/resources.ts';
 import type { MusterFunction } from './muster-function.ts';
 
 /** Where large queue messages wait as claim checks: private, encrypted, expiring on their own. */
@@ -24,20 +24,23 @@ export class PayloadBucket extends Construct {
     });
   }
 
-  /** The function may write (producers) or read (consumers) the claim checks of one queue. */
-  allow(handler: MusterFunction, access: 'write' | 'read', queue: QueueName): void {
+  /**
+   * The function may write or read the objects under one prefix: a queue's claim checks (its producers
+   * write, its consumer reads), or the lookup's CSV exports.
+   */
+  allow(handler: MusterFunction, access: 'write' | 'read', prefix: string): void {
     handler.function.addToRolePolicy(
       new PolicyStatement({
         actions: [access === 'write' ? 's3:PutObject' : 's3:GetObject'],
-        resources: [this.bucket.arnForObjects(`${queue}/*`)],
+        resources: [this.bucket.arnForObjects(`${prefix}/*`)],
       }),
     );
     handler.function.addEnvironment(payloadBucket.envVariable, this.bucket.bucketName);
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
     Validations.of(handler.function.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${queue}/*]`,
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}/*]`,
       reason:
-        'Claim-check objects are named by message id at run time; the grant covers only this queue’s prefix.',
+        'Objects are named at run time (claim checks by message id, exports by a random id); the grant covers only this prefix.',
     });
   }
 }

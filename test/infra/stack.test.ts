@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MusterStack } from '../../infra/muster-stack.ts';
 import { parseAdvisorySources } from '../../shared/advisory-sources.ts';
+import { lookupExportPrefix } from '../../shared/lookup-export.ts';
 import { functions, queues, routes } from '../../shared/resources.ts';
 
 const testSources = 'osv:https://osv.example/Hex,cve:https://cna.example/cves/index.json';
@@ -156,7 +157,6 @@ describe('MusterStack', () => {
       ]),
     );
     expect(policiesOf('process-heartbeats').has('s3:GetObject')).toBe(true);
-    expect([...policiesOf('lookup')].some((action) => action.startsWith('s3:'))).toBe(false);
     expect(policiesOf('health')).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents']));
     const summary = policiesOf('weekly-summary');
     expect(summary.has('ses:SendEmail')).toBe(true);
@@ -185,5 +185,31 @@ describe('MusterStack', () => {
       [],
     );
     expect(rematch.has('sqs:SendMessage')).toBe(true);
+  });
+  it('lets the lookup write and read its CSV exports, and nothing else of the payload bucket', () => {
+    const lookupRole = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('Lookup'),
+    )!;
+    const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(lookupRole))
+      .flatMap(
+        (policy) =>
+          (
+            policy.Properties.PolicyDocument as {
+              Statement: { Action: string | string[]; Resource: unknown }[];
+            }
+          ).Statement,
+      )
+      .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('s3:')));
+    expect(statements.flatMap((statement) => [statement.Action].flat()).sort()).toEqual([
+      's3:GetObject',
+      's3:PutObject',
+    ]);
+    for (const statement of statements) {
+      // Fn::Join of the bucket's ARN and the prefix: the last part names what may be touched.
+      const [, parts] = (statement.Resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      expect(parts.at(-1)).toBe(`/${lookupExportPrefix}/*`);
+    }
+    expect(lookupExportPrefix).toBe('exports');
   });
 });

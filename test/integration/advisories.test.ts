@@ -6,8 +6,10 @@ import { readAdvisorySource } from '../../functions/lib/advisory-files.ts';
 import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
 import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { readAppEnvironmentFindings, writeFindingChanges } from '../../functions/stores/finding-store.ts';
 import { handler as suppress } from '../../functions/suppress-finding.ts';
 import { importAdvisories } from '../../functions/use-cases/import-advisories.ts';
+import { type FindingItem, findingKeys } from '../../shared/entities/finding.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
@@ -35,6 +37,24 @@ const detail = async (key: string) => {
   const event = httpEvent({ path: '/v1/apps/billing/prod', key });
   event.pathParameters = { app: 'billing', environment: 'prod' };
   return bodyOf(await apps(event, context));
+};
+
+const suppressionOf = (key: string, finding: string, method: 'POST' | 'DELETE') => {
+  const event = httpEvent({
+    method,
+    path: `/v1/apps/billing/prod/findings/${finding}/suppression`,
+    key,
+    body:
+      method === 'POST'
+        ? {
+            reason: 'Only internal callers',
+            author: 'ana@acme.example',
+            expires_at: new Date(Date.now() + 24 * 3600 * 1000).toISOString(),
+          }
+        : undefined,
+  });
+  event.pathParameters = { app: 'billing', environment: 'prod', finding };
+  return suppress(event, context);
 };
 
 const exposedRuntime: Partial<Heartbeat> = {
@@ -431,5 +451,79 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     });
     expect(bodyOf(past).error).toMatchObject({ field: 'expires_at' });
     expect((await suppressEvent('DELETE')).statusCode).toBe(200);
+  });
+  it('takes advisory ids in lower case on every route', async () => {
+    const org = uniqueOrg();
+    await store(org, exposedRuntime);
+    const read = await keyFor(org, 'read');
+    const admin = await keyFor(org, 'admin');
+
+    const radius = async (advisory: string) =>
+      lookup(httpEvent({ path: '/v1/lookup', key: read, query: { advisory } }), context);
+    const lower = await radius('cve-2026-54892');
+    expect(lower.statusCode).toBe(200);
+    expect(bodyOf(lower).advisory.id).toBe('CVE-2026-54892');
+    expect(bodyOf(lower).matches).toHaveLength(1);
+    expect(bodyOf(lower).totals).toEqual(bodyOf(await radius('CVE-2026-54892')).totals);
+    expect(bodyOf(await radius('ghsa-j43x-5hjq-rgxf')).totals).toEqual(bodyOf(lower).totals);
+
+    const event = httpEvent({ path: '/v1/advisories/cve-2026-54892', key: read });
+    event.pathParameters = { id: 'cve-2026-54892' };
+    const shown = await advisoriesHandler(event, context);
+    expect(shown.statusCode).toBe(200);
+    expect(bodyOf(shown).advisory.id).toBe('CVE-2026-54892');
+
+    const suppressed = await suppressionOf(admin, 'ghsa-j43x-5hjq-rgxf', 'POST');
+    expect(suppressed.statusCode).toBe(200);
+    expect(bodyOf(suppressed)).toMatchObject({ vulnerability: 'CVE-2026-54892' });
+    const finding = async () =>
+      (await detail(admin)).findings.find((f: { id: string }) => f.id === 'CVE-2026-54892');
+    expect(await finding()).toMatchObject({ status: 'suppressed' });
+    const lifted = await suppressionOf(admin, 'cve-2026-54892', 'DELETE');
+    expect(lifted.statusCode).toBe(200);
+    expect(bodyOf(lifted)).toMatchObject({ vulnerability: 'CVE-2026-54892', suppression: null });
+    expect(await finding()).toMatchObject({ status: 'open' });
+  });
+
+  it('suppresses a finding whose advisory is no longer imported, by the id it is stored under', async () => {
+    const org = uniqueOrg();
+    await store(org, exposedRuntime);
+    const admin = await keyFor(org, 'admin');
+    const id = `MUSTER-WITHDRAWN-${Date.now() % 100_000}`;
+    const withdrawn: FindingItem = {
+      ...findingKeys(org, 'billing', 'prod', id),
+      app: 'billing',
+      environment: 'prod',
+      vulnerability: id,
+      aliases: [],
+      summary: 'An advisory since withdrawn from its feed',
+      severity: 'high',
+      package: 'plug',
+      packages: ['plug'],
+      ecosystem: 'hex',
+      basis: 'application',
+      vulnerable_code: { modules: [], functions: [], files: [], conditions: [] },
+      instances: [],
+      instance_count: 1,
+      fixed_in: null,
+      upgrades: [],
+      advisory_revision: '',
+      status: 'open',
+      opened_at: new Date().toISOString(),
+      evaluated_at: new Date().toISOString(),
+    };
+    await writeFindingChanges([withdrawn], []);
+    const stored = async () =>
+      (await readAppEnvironmentFindings(org, 'billing', 'prod', true)).find((f) => f.vulnerability === id);
+
+    const exact = await suppressionOf(admin, id, 'POST');
+    expect(exact.statusCode).toBe(200);
+    expect(bodyOf(exact)).toMatchObject({ vulnerability: id });
+    expect((await stored())?.suppression).toMatchObject({ reason: 'Only internal callers' });
+    const lower = await suppressionOf(admin, id.toLowerCase(), 'DELETE');
+    expect(lower.statusCode).toBe(200);
+    expect(bodyOf(lower)).toMatchObject({ vulnerability: id });
+    expect((await stored())?.suppression).toBeUndefined();
+    expect((await suppressionOf(admin, 'MUSTER-NEVER-1', 'DELETE')).statusCode).toBe(404);
   });
 });

@@ -1,9 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
 import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
+import { documents } from '../../functions/lib/dynamodb.ts';
 import { handler as lookupHandler } from '../../functions/lookup.ts';
 import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { readPackageCatalog, writeUsageChanges } from '../../functions/stores/usage-store.ts';
+import { packageCatalogKey } from '../../shared/entities/organization.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
 import type { LookupMatch } from '../../shared/lookup.ts';
+import { table } from '../../shared/resources.ts';
+import { diffUsage, usageRows } from '../../shared/usage.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
 import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor } from '../support/local-services.ts';
@@ -267,6 +273,105 @@ describe('GET /v1/lookup', () => {
       limit: '5',
     });
     expect(result.body!.trimEnd().split('\r\n')).toHaveLength(61);
+  });
+
+  it('answers a CSV too large for one response with a 303 to a download of every row', async () => {
+    const org = uniqueOrg();
+    const heartbeats = Array.from({ length: 60 }, (_, i) => ({ app: `app-${i}`, instance: `i-${i}` }));
+    for (let start = 0; start < heartbeats.length; start += 25)
+      await store(org, ...heartbeats.slice(start, start + 25));
+    // The threshold is read once, at cold start: a handler loaded afresh reads the lowered one.
+    process.env.LOOKUP_CSV_INLINE_BYTES = '1024';
+    vi.resetModules();
+    const { handler: smallAnswers } = await import('../../functions/lookup.ts');
+    delete process.env.LOOKUP_CSV_INLINE_BYTES;
+    const query = { package: 'plug', version: '1.16.1', format: 'csv' };
+    const result = await smallAnswers(
+      httpEvent({ path: '/v1/lookup', key: await keyFor(org, 'read'), query }),
+      context,
+    );
+    expect(result.statusCode).toBe(303);
+    const location = result.headers!.location as string;
+    expect(new URL(location).pathname).toMatch(new RegExp(`/exports/${org}/[0-9a-f-]{36}\\.csv$`));
+    expect(bodyOf(result)).toEqual({ url: location, expires_at: expect.any(String) });
+    expect(Date.parse(bodyOf(result).expires_at) - Date.now()).toBeGreaterThan(14 * 60 * 1000);
+
+    const download = await fetch(location);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="muster-plug.csv"');
+    const lines = (await download.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'app,environment,package,version,instance_count,instances,drift,internet_facing,handles_pii,urls',
+    );
+    expect(lines).toHaveLength(61);
+    expect(new Set(lines.slice(1).map((line) => line.split(',')[0]))).toEqual(
+      new Set(heartbeats.map((h) => h.app)),
+    );
+  });
+
+  it('says whether the organization ever reported a package, and which names it may have meant', async () => {
+    const org = uniqueOrg();
+    await store(org, {
+      deps: [
+        { name: 'plug', version: '1.16.1' },
+        { name: 'plug_crypto', version: '2.1.0' },
+        { name: 'phoenix', version: '1.7.14' },
+      ],
+    });
+    const key = await keyFor(org, 'read');
+    const answer = async (query: Record<string, string>) => bodyOf(await lookup(key, query));
+
+    expect(await answer({ package: 'plug', version: '1.16.1' })).toMatchObject({ package_seen: true });
+    const unknown = await answer({ package: 'plgu', version: '1.16.1' });
+    expect(unknown).toMatchObject({ matches: [], package_seen: false, did_you_mean: ['plug'] });
+    expect((await answer({ package: 'plug_crypt', requirement: '>= 0.0.0' })).did_you_mean).toEqual([
+      'plug_crypto',
+    ]);
+    expect((await answer({ package: 'nothing_like_it', version: '1.0.0' })).did_you_mean).toEqual([]);
+    // Known, though nothing runs these versions, or no version satisfies the requirement.
+    const matchingNothing: Record<string, string>[] = [
+      { package: 'plug', version: '9.9.9' },
+      { package: 'plug', requirement: '~> 0.3 and ~> 2.2' },
+    ];
+    for (const query of matchingNothing) {
+      const known = await answer(query);
+      expect(known).toMatchObject({ matches: [], package_seen: true });
+      expect(known).not.toHaveProperty('did_you_mean');
+    }
+
+    // Counts know the packages an organization reported before the catalog was kept.
+    await documents.send(new DeleteCommand({ TableName: table.name, Key: packageCatalogKey(org, 'plug') }));
+    expect(await answer({ package: 'plug', version: '9.9.9' })).toMatchObject({ package_seen: true });
+  });
+
+  it('catalogues a package that only ever runs in drift, which no count records', async () => {
+    const org = uniqueOrg();
+    const rows = usageRows(
+      'billing',
+      'prod',
+      { internet_facing: true, handles_pii: true, urls: [] },
+      ['1.0.0', '1.1.0'].map((version, i) => ({
+        instance: `web-${i}`,
+        name: 'drifty',
+        version,
+        ecosystem: 'hex' as const,
+        expires_at: Math.floor(Date.now() / 1000) + 3600,
+      })),
+    );
+    const changes = diffUsage([], rows);
+    expect(changes.deltas).toEqual([]);
+    await writeUsageChanges(org, 'billing', 'prod', 'test', changes, undefined);
+    expect(await readPackageCatalog(org)).toEqual(['drifty']);
+    const key = await keyFor(org, 'read');
+    expect(bodyOf(await lookup(key, { package: 'drifty', version: '2.0.0' }))).toMatchObject({
+      matches: [],
+      package_seen: true,
+    });
+    expect(bodyOf(await lookup(key, { package: 'drifyt', version: '2.0.0' }))).toMatchObject({
+      package_seen: false,
+      did_you_mean: ['drifty'],
+    });
   });
 
   it('reads only the rows of the versions and ranks asked for', async () => {
