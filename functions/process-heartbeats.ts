@@ -1,9 +1,25 @@
-import { heartbeatMessageSchema } from '../shared/heartbeat.ts';
+import { type HeartbeatMessage, heartbeatMessageSchema } from '../shared/heartbeat.ts';
+import { logger } from './lib/logger.ts';
 import { messageBody } from './lib/queue.ts';
-import { sqsConsumer } from './lib/sqs-consumer.ts';
-import { applyHeartbeat } from './use-cases/apply-heartbeat.ts';
+import { sqsBatchConsumer } from './lib/sqs-consumer.ts';
+import { applyHeartbeats } from './use-cases/apply-heartbeat.ts';
 
-// A message that does not parse was validated at ingest already; throwing sends it on to the DLQ.
-export const handler = sqsConsumer(async (record) => {
-  await applyHeartbeat(heartbeatMessageSchema.parse(await messageBody(record.body)));
+// A message that does not parse was validated at ingest already: failing it sends it on to the DLQ.
+export const handler = sqsBatchConsumer(async (records) => {
+  const parsed = await Promise.allSettled(
+    records.map(async (record) => heartbeatMessageSchema.parse(await messageBody(record.body))),
+  );
+  const messages = parsed.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const applied = await applyHeartbeats(messages);
+  const byMessage = new Map<HeartbeatMessage, PromiseSettledResult<unknown>>(
+    messages.map((message, index) => [message, applied[index]!]),
+  );
+  return parsed.map((result, index) => {
+    if (result.status === 'rejected') return result;
+    const applied = byMessage.get(result.value)!;
+    if (applied.status === 'fulfilled') {
+      logger.debug('heartbeat applied', { message_id: records[index]!.messageId, outcome: applied.value });
+    }
+    return applied;
+  });
 });

@@ -1,8 +1,8 @@
 import { scanMessageSchema } from '../shared/scan-report.ts';
 import { messageBody } from './lib/queue.ts';
 import { sqsConsumer } from './lib/sqs-consumer.ts';
-import { recordScan } from './stores/scan-store.ts';
+import { applyScan } from './use-cases/record-scan.ts';
 
 export const handler = sqsConsumer(async (record) => {
-  await recordScan(scanMessageSchema.parse(await messageBody(record.body)));
+  await applyScan(scanMessageSchema.parse(await messageBody(record.body)));
 });

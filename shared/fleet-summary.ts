@@ -123,37 +123,75 @@ export function instancesByStatus(
   return byStatus;
 }
 
+/**
+ * What the apps list shows of an app-environment besides its classification and scans, as of `now`:
+ * kept on its record by each evaluation, so that a page of the list reads nothing else.
+ */
+export interface InstanceSummary {
+  instances: { running: number; stale: number; stopped: number };
+  last_seen: string | null;
+  runtime: RuntimeVersions;
+  dependency_count: number;
+  runtime_findings: SeverityCounts;
+  /** When it was computed: statuses move with time, and the hourly sweep evaluates what moved. */
+  at: string;
+}
+
+/** An app-environment's instances and runtime findings summed up from its heads and findings. */
+export function summarizeInstances(
+  appEnvironment: Pick<AppEnvironmentItem, 'app' | 'environment'>,
+  heads: InstanceItem[],
+  findings: FindingItem[],
+  now: Date,
+  lifecycle: Lifecycle,
+): InstanceSummary {
+  const { running, stale, stopped } = instancesByStatus(heads, appEnvironment, now, lifecycle);
+  const live = [...running, ...stale];
+  return {
+    instances: { running: running.length, stale: stale.length, stopped: stopped.length },
+    last_seen: latestSeen(live),
+    runtime: runtimeVersions(live),
+    dependency_count: Math.max(0, ...live.map((instance) => instance.dependency_count ?? 0)),
+    runtime_findings: runtimeCounts(
+      findings.filter((f) => f.app === appEnvironment.app && f.environment === appEnvironment.environment),
+      headsByName([...live, ...stopped]),
+      now,
+      lifecycle,
+    ),
+    at: now.toISOString(),
+  };
+}
+
+/** A row of the apps list from an app-environment's record, its instance summary and its scans' counts. */
+export function summaryRow(
+  appEnvironment: AppEnvironmentItem,
+  instances: InstanceSummary,
+  scan: SeverityCounts,
+): AppEnvironmentSummary {
+  return {
+    app: appEnvironment.app,
+    environment: appEnvironment.environment,
+    ...effectiveClassification(appEnvironment),
+    instances: instances.instances,
+    last_seen: instances.last_seen,
+    runtime: instances.runtime,
+    dependency_count: instances.dependency_count,
+    vulnerabilities: { runtime: instances.runtime_findings, scan },
+  };
+}
+
 export function summarizeFleet(
   items: OrganizationItems,
   now: Date,
   lifecycle: Lifecycle,
 ): AppEnvironmentSummary[] {
   return items.appEnvironments
-    .map((appEnvironment) => {
-      const { running, stale, stopped } = instancesByStatus(items.instances, appEnvironment, now, lifecycle);
-      const live = [...running, ...stale];
-      const headOf = headsByName([...live, ...stopped]);
-      const scan = scanCounts(items.latestScans.filter((latest) => latest.app === appEnvironment.app));
-      return {
-        app: appEnvironment.app,
-        environment: appEnvironment.environment,
-        ...effectiveClassification(appEnvironment),
-        instances: { running: running.length, stale: stale.length, stopped: stopped.length },
-        last_seen: latestSeen(live),
-        runtime: runtimeVersions(live),
-        dependency_count: Math.max(0, ...live.map((instance) => instance.dependency_count ?? 0)),
-        vulnerabilities: {
-          runtime: runtimeCounts(
-            items.findings.filter(
-              (f) => f.app === appEnvironment.app && f.environment === appEnvironment.environment,
-            ),
-            headOf,
-            now,
-            lifecycle,
-          ),
-          scan,
-        },
-      };
-    })
+    .map((appEnvironment) =>
+      summaryRow(
+        appEnvironment,
+        summarizeInstances(appEnvironment, items.instances, items.findings, now, lifecycle),
+        scanCounts(items.latestScans.filter((latest) => latest.app === appEnvironment.app)),
+      ),
+    )
     .sort((a, b) => a.app.localeCompare(b.app) || a.environment.localeCompare(b.environment));
 }

@@ -1,9 +1,11 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppEnvironmentItems } from '../../shared/app-environment-detail.ts';
 import type { ClassificationOverride } from '../../shared/classification-override.ts';
 import {
   type AppEnvironmentItem,
   appEnvironmentKey,
+  appEnvironmentSortKeyPrefix,
+  appListPartition,
   type Classification,
 } from '../../shared/entities/app-environment.ts';
 import { appEnvironmentPartition, type DependencyItem } from '../../shared/entities/dependency.ts';
@@ -16,10 +18,13 @@ import {
   scanKey,
 } from '../../shared/entities/scan.ts';
 import { NotFoundError } from '../../shared/errors.ts';
+import type { InstanceSummary } from '../../shared/fleet-summary.ts';
+import type { SeverityCounts } from '../../shared/scan-report.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchGet } from './batch-get.ts';
 import { readAppEnvironmentFindings } from './finding-store.ts';
+import { isConditionFailure } from './lease.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
@@ -66,6 +71,102 @@ export const readInstances = (org: string, app: string, environment: string, con
 export const readDependencies = (org: string, app: string, environment: string, consistent = false) =>
   beginsWith<DependencyItem>(appEnvironmentPartition(org, app, environment), 'DEP#', consistent);
 
+/** An app's latest scan of each tool: one Query on the organization's partition. */
+export const readLatestScans = (org: string, app: string) =>
+  beginsWith<LatestScanItem>(organizationKey(org).pk, `${latestScanSortKeyPrefix}${app}#`);
+
+/** Every environment of an app: one Query on the organization's partition. */
+export const readAppEnvironmentsOfApp = (org: string, app: string) =>
+  beginsWith<AppEnvironmentItem>(organizationKey(org).pk, `${appEnvironmentSortKeyPrefix}${app}#`);
+
+/**
+ * Writes what the apps list shows of an app-environment, and its place in the list, unless a summary
+ * computed later is there already (two refreshes may race; the later reads win).
+ */
+export async function writeInstanceSummary(
+  org: string,
+  app: string,
+  environment: string,
+  summary: InstanceSummary,
+  sortKey: string,
+): Promise<void> {
+  await documents
+    .send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: appEnvironmentKey(org, app, environment),
+        UpdateExpression: 'SET summary = :summary, gsi1pk = :pk, gsi1sk = :sk',
+        ConditionExpression:
+          'attribute_exists(reported) AND (attribute_not_exists(summary) OR summary.#at <= :at)',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: {
+          ':summary': summary,
+          ':pk': appListPartition(org),
+          ':sk': sortKey,
+          ':at': summary.at,
+        },
+      }),
+    )
+    .catch((error) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+}
+
+/**
+ * Records an app's scan counts on one of its app-environments, unless counts from newer scans are
+ * there already; never creates an app-environment that no instance reported.
+ */
+export async function writeScanCounts(
+  org: string,
+  app: string,
+  environment: string,
+  counts: SeverityCounts,
+  receivedAt: string,
+): Promise<void> {
+  await documents
+    .send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: appEnvironmentKey(org, app, environment),
+        UpdateExpression: 'SET scan_counts = :counts, scans_received_at = :at',
+        ConditionExpression:
+          'attribute_exists(reported) AND (attribute_not_exists(scans_received_at) OR scans_received_at <= :at)',
+        ExpressionAttributeValues: { ':counts': counts, ':at': receivedAt },
+      }),
+    )
+    .catch((error) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+}
+
+/**
+ * One page of the apps list (gsi1) over a run of consecutive exposure ranks, from a position: at most
+ * `limit` items read, in list order.
+ */
+export async function readAppListPage(
+  org: string,
+  ranks: { first: number; last: number },
+  limit: number,
+  startKey: Record<string, unknown> | undefined,
+): Promise<{ items: AppEnvironmentItem[]; lastKey: Record<string, unknown> | undefined }> {
+  const page = await documents.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: 'gsi1',
+      // '$' follows '#': the range holds every key that starts with one of the ranks.
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :first AND :last',
+      ExpressionAttributeValues: {
+        ':pk': appListPartition(org),
+        ':first': `${ranks.first}#`,
+        ':last': `${ranks.last}$`,
+      },
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { items: (page.Items ?? []) as AppEnvironmentItem[], lastKey: page.LastEvaluatedKey };
+}
+
 /** An app-environment with its instances, every instance's dependencies and the app's latest scans. */
 export async function readAppEnvironmentItems(
   org: string,
@@ -76,7 +177,7 @@ export async function readAppEnvironmentItems(
     readAppEnvironment(org, app, environment),
     readInstances(org, app, environment),
     readDependencies(org, app, environment),
-    beginsWith<LatestScanItem>(organizationKey(org).pk, `${latestScanSortKeyPrefix}${app}#`),
+    readLatestScans(org, app),
     readAppEnvironmentFindings(org, app, environment),
   ]);
   if (!appEnvironment) throw notFound(app, environment);

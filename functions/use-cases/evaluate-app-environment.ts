@@ -21,6 +21,7 @@ import {
   readUsageOutbox,
   writeUsageChanges,
 } from '../stores/usage-store.ts';
+import { summarizeAppEnvironment } from './summarize-app-environment.ts';
 
 export interface EvaluationOptions {
   /**
@@ -28,6 +29,11 @@ export interface EvaluationOptions {
    * app-environment that took its lease after that reads the change, and makes this one needless.
    */
   changedAt?: number;
+  /**
+   * Whether to bring the app-environment's row of the apps list up to date afterwards; a heartbeat
+   * does that itself once its instance's head is written.
+   */
+  summarize?: boolean;
 }
 
 /** An instance whose first inventory is being written has only a lease on its head so far: it runs. */
@@ -70,7 +76,7 @@ export async function evaluateAppEnvironment(
 ): Promise<{ opened: number; written: number }> {
   const key = appEnvironmentKey(org, app, environment);
   const owner = `evaluate-${randomUUID()}`;
-  const { changedAt } = options;
+  const { changedAt, summarize = true } = options;
   const lease = await acquireLease(key, owner, {
     what: `app-environment ${app}/${environment}`,
     existing: 'reported',
@@ -82,6 +88,7 @@ export async function evaluateAppEnvironment(
           (holder) => (holder.lease_acquired_at ?? 0) > changedAt + 50,
   });
   if (lease === undefined) return { opened: 0, written: 0 };
+  let result: { opened: number; written: number };
   try {
     const now = new Date();
     // Consistent reads: the heartbeat that asked for this evaluation has just written what it reads.
@@ -126,10 +133,12 @@ export async function evaluateAppEnvironment(
     await writeFindingChanges(writes, deletes);
     const replaced = new Set([...writes, ...deletes].map((finding) => finding.sk));
     await deliverAlerts([...writes, ...stored.filter((finding) => !replaced.has(finding.sk))]);
-    return { opened: opened.length, written: writes.length };
+    result = { opened: opened.length, written: writes.length };
   } finally {
     await releaseLease(key, owner).catch((error) => {
       if (!isConditionFailure(error)) throw error;
     });
   }
+  if (summarize) await summarizeAppEnvironment(org, app, environment);
+  return result;
 }

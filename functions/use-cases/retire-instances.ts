@@ -7,6 +7,7 @@ import { enqueueAll, queueUrl } from '../lib/queue.ts';
 import { readOrganizationItems } from '../stores/organization-store.ts';
 import { deleteSilentInstance } from '../stores/retirement-store.ts';
 import { evaluateAppEnvironment } from './evaluate-app-environment.ts';
+import { refreshSummary, summarizeAppEnvironment } from './summarize-app-environment.ts';
 
 /**
  * Removes an instance from the inventory. One that went silent may still count in its findings (as
@@ -20,15 +21,21 @@ export async function retireInstance(org: string, head: InstanceItem): Promise<b
 }
 
 /**
- * Retires every instance of the organization that has been silent, or stopped, past its retention,
- * and asks for the evaluation of every app-environment whose usage rows were never written (those
- * from before lookups read them), so that lookups find them.
+ * The hourly sweep of one organization. It retires every instance that has been silent, or stopped,
+ * past its retention; asks for the evaluation of every app-environment whose usage rows were never
+ * written (those from before lookups read them); and writes each app-environment's row of the apps
+ * list where time alone moved it (an instance fell silent, a finding is no longer confirmed) or its
+ * last_seen fell a day behind. One Query of the organization's partition, whatever it finds.
  */
 export async function retireSilentInstances(org: string, now: Date): Promise<number> {
-  const { instances, appEnvironments } = await readOrganizationItems(org);
+  const { instances, appEnvironments, findings, latestScans } = await readOrganizationItems(org);
+  const retiredFrom = new Set<string>();
   let retired = 0;
   for (const head of instances) {
-    if (instanceStatus(head, now, lifecycle) === 'retired' && (await retireInstance(org, head))) retired++;
+    if (instanceStatus(head, now, lifecycle) === 'retired' && (await retireInstance(org, head))) {
+      retiredFrom.add(`${head.app}#${head.environment}`);
+      retired++;
+    }
   }
   const unindexed = appEnvironments.filter((appEnvironment) => !appEnvironment.usage_indexed);
   if (unindexed.length > 0) {
@@ -36,6 +43,14 @@ export async function retireSilentInstances(org: string, now: Date): Promise<num
       queueUrl('evaluations'),
       unindexed.map(({ app, environment }) => ({ org, app, environment }) satisfies EvaluationRequest),
     );
+  }
+  for (const appEnvironment of appEnvironments) {
+    const { app, environment } = appEnvironment;
+    if (retiredFrom.has(`${app}#${environment}`)) await summarizeAppEnvironment(org, app, environment);
+    else {
+      const scans = latestScans.filter((scan) => scan.app === app);
+      await refreshSummary(org, appEnvironment, instances, findings, scans, now);
+    }
   }
   return retired;
 }

@@ -1,3 +1,5 @@
+import type { InstanceSummary } from '../fleet-summary.ts';
+import type { SeverityCounts } from '../scan-report.ts';
 import type { UsageOutboxRecord } from '../usage.ts';
 import type { TableKey } from './key-parts.ts';
 
@@ -13,6 +15,14 @@ export interface AppEnvironmentItem extends TableKey {
   reported_sent_at: string;
   reported: Classification;
   overrides?: Partial<Classification>;
+  /** gsi1: the organization's app-environments, most exposed first (appListSortKey); set by evaluations. */
+  gsi1pk?: string;
+  gsi1sk?: string;
+  /** Its instances and runtime findings as its last evaluation saw them: what the apps list shows. */
+  summary?: InstanceSummary;
+  /** The app's latest scans, added up (see stores/scan-store.ts), and when the newest of them came. */
+  scan_counts?: SeverityCounts;
+  scans_received_at?: string;
   /** Set by the first evaluation that wrote its usage rows (entities/usage.ts). */
   usage_indexed?: boolean;
   /** The outbox of an evaluation that has not finished writing its usage rows (usage-store.ts). */
@@ -37,3 +47,19 @@ export function effectiveClassification(
 ): Classification {
   return { ...item.reported, ...item.overrides };
 }
+
+export const appListPartition = (org: string): string => `ORG#${org}#APPS`;
+
+/** Larger counts sort first: each is stored as its distance below 9999, in four digits. */
+const descending = (count: number): string => String(9999 - Math.min(count, 9999)).padStart(4, '0');
+
+/**
+ * An app-environment's place in the apps list: exposure rank first (as lookups rank), then the most
+ * critical and high runtime findings, then by name; one Query per rank reads a page in this order.
+ */
+export const appListSortKey = (
+  rank: number,
+  findings: Pick<SeverityCounts, 'critical' | 'high'>,
+  app: string,
+  environment: string,
+): string => `${rank}#${descending(findings.critical)}${descending(findings.high)}#${app}#${environment}`;

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler as apps } from '../../functions/apps.ts';
+import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
+import { handler as lookup } from '../../functions/lookup.ts';
 import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
 import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
 import { handler as updateApp } from '../../functions/update-app.ts';
@@ -54,6 +56,63 @@ describe('GET /v1/apps', () => {
       vulnerabilities: { scan: { critical: 0, high: 0, medium: 0, low: 0 } },
     });
     expect(rows[1].internet_facing).toBe(false);
+  });
+});
+
+describe('GET /v1/apps, paged', () => {
+  it('pages most exposed first, filters like a lookup, and reads only the rows of the page', async () => {
+    const org = uniqueOrg();
+    const heartbeats = Array.from({ length: 30 }, (_, i) => ({
+      app: `app-${String(i).padStart(2, '0')}`,
+      environment: i % 3 === 0 ? 'staging' : 'prod',
+      instance: `i-${i}`,
+      internet_facing: i % 2 === 0,
+    }));
+    await store(org, heartbeats.slice(0, 15));
+    await store(org, heartbeats.slice(15));
+    const key = await keyFor(org, 'read');
+    const list = async (query: Record<string, string>) => {
+      const event = httpEvent({ path: '/v1/apps', key, query });
+      capacityMeter.reset();
+      const result = await apps(event, context);
+      return { status: result.statusCode, body: bodyOf(result), units: capacityMeter.snapshot().read_units };
+    };
+    const seen: { app: string; environment: string; internet_facing: boolean }[] = [];
+    let cursor: string | undefined;
+    do {
+      const { body, units } = await list({ limit: '8', ...(cursor ? { cursor } : {}) });
+      // Eight rows of about 700 bytes, and a Query per exposure rank it reaches: a few read units.
+      expect(units).toBeLessThanOrEqual(4);
+      seen.push(...body.apps);
+      cursor = body.next_cursor ?? undefined;
+    } while (cursor);
+    expect(seen.map((row) => row.app).sort()).toEqual(heartbeats.map((h) => h.app));
+    const ranks = seen.map((row) => (row.environment === 'prod' ? 0 : 4) + (row.internet_facing ? 0 : 2));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+
+    const staging = (await list({ environment: 'staging', internet_facing: 'false' })).body.apps;
+    expect(staging.map((row: { app: string }) => row.app)).toEqual(
+      heartbeats.filter((h) => h.environment === 'staging' && !h.internet_facing).map((h) => h.app),
+    );
+    const unknown = await list({ sort: 'app' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.field).toBe('sort');
+  });
+
+  it('moves an app-environment whose instances fell silent, at the hourly sweep', async () => {
+    const org = uniqueOrg();
+    await store(org, [{ instance: 'web-1', received: hoursAgo(2.5) }]);
+    const key = await keyFor(org, 'read');
+    const row = async () => bodyOf(await get(key, '/v1/apps')).apps[0];
+    expect((await row()).instances).toMatchObject({ running: 1, stale: 0 });
+    // Half an hour later it has missed three hourly heartbeats; nothing is written until the sweep.
+    vi.useFakeTimers({ now: Date.now() + 3600_000, toFake: ['Date'] });
+    try {
+      await retireSilentInstances(org, new Date());
+      expect((await row()).instances).toMatchObject({ running: 0, stale: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -130,6 +189,15 @@ describe('PATCH /v1/apps/{app}/{environment}', () => {
       handles_pii: true,
       urls: ['https://internal.example'],
     });
+    // Lookups and the apps list follow the override at once.
+    const found = bodyOf(
+      await lookup(
+        httpEvent({ path: '/v1/lookup', key: admin, query: { package: 'plug', version: '1.16.1' } }),
+        context,
+      ),
+    );
+    expect(found.matches[0]).toMatchObject({ internet_facing: false, urls: ['https://internal.example'] });
+    expect(bodyOf(await get(admin, '/v1/apps')).apps[0]).toMatchObject({ internet_facing: false });
 
     await store(org, [{ instance: 'web-1', internet_facing: true, urls: ['https://agent.example'] }]);
     const detail = bodyOf(await get(admin, '/v1/apps/billing/prod', { app: 'billing', environment: 'prod' }));
