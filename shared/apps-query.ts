@@ -9,7 +9,7 @@ export const maxAppsLimit = 1000;
 
 const flag = z.enum(['true', 'false'], 'must be true or false').transform((text) => text === 'true');
 
-const appsQuerySchema = z.object({
+export const appsQuerySchema = z.object({
   limit: z
     .string()
     .regex(/^\d+$/, `must be a whole number from 1 to ${maxAppsLimit}`)

@@ -64,9 +64,22 @@ export interface FleetOptions {
   sentAt: string;
 }
 
+/**
+ * The packages that only one lockfile has: its first app keeps them and the apps built from the same
+ * lockfile later do not, so that some packages stay rare (one team's library) whatever the fleet's size.
+ */
+function ownPackages(lockfiles: Lockfile[]): Set<string> {
+  const holders = new Map<string, number>();
+  for (const lockfile of lockfiles) {
+    for (const { name } of lockfile.dependencies) holders.set(name, (holders.get(name) ?? 0) + 1);
+  }
+  return new Set([...holders].filter(([, count]) => count === 1).map(([name]) => name));
+}
+
 /** The heartbeats of a whole fleet, one per instance. */
 export function generateFleet(lockfiles: Lockfile[], options: FleetOptions): Heartbeat[] {
   const next = random(options.seed ?? 20261130);
+  const own = ownPackages(lockfiles);
   const instances = options.instancesPerAppEnvironment ?? 2;
   const heartbeats: Heartbeat[] = [];
   const apps = Math.ceil(options.appEnvironments / 2);
@@ -76,7 +89,11 @@ export function generateFleet(lockfiles: Lockfile[], options: FleetOptions): Hea
     const runtime = otpReleases[Math.floor(next() * otpReleases.length)]!;
     const elixir = elixirVersions[Math.floor(next() * elixirVersions.length)]!;
     // Each app pins its own versions around the lockfile's.
-    const pinned = lockfile.dependencies.map((d) => ({
+    const kept =
+      appIndex < lockfiles.length
+        ? lockfile.dependencies
+        : lockfile.dependencies.filter((d) => !own.has(d.name));
+    const pinned = kept.map((d) => ({
       name: d.name,
       version: next() < 0.3 ? driftVersion(d.version, Math.floor(next() * 5) - 2) : d.version,
     }));

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-lambda';
 import { useLocalAws } from '../../infra/local/aws-environment.ts';
 import { startGateway } from '../../infra/local/gateway.ts';
+import { otpReleases } from '../../infra/local/otp-releases.ts';
 import { provisionPayloadBucket, provisionQueues, provisionTable } from '../../infra/local/provision.ts';
 import { QueuePoller, queuesDrained } from '../../infra/local/queue-poller.ts';
 import { startLocalServers } from '../../infra/local/servers.ts';
@@ -19,19 +20,32 @@ import { consumedQueue, type FunctionName, payloadBucket, queues, table } from '
 import { bundleFunctions, coldInitMs, sizeKb } from './bundles.ts';
 import { type CostLine, type MeasuredCosts, monthlyCost, prices, totalUsd } from './cost-model.ts';
 import { driftVersion, generateFleet, readLockfiles } from './fleet.ts';
+import { fleetItems } from './fleet-items.ts';
 import { inParallel, percentile, round, timed } from './measure.ts';
+import { rematchModel } from './rematch-model.ts';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    // Fleet sizes to run instead of the default ones (the first goes through the consumer).
+    sizes: { type: 'string' },
+  },
 });
 const quick = values.quick!;
-const command = `npm run bench${quick ? ' -- --quick' : ''}`;
+const command = `npm run bench${quick ? ' -- --quick' : ''}${values.sizes ? ` -- --sizes ${values.sizes}` : ''}`;
 const lockfileDirectory = new URL('../../../shared/lockfiles/', import.meta.url).pathname;
 if (!existsSync(lockfileDirectory)) {
   console.error('The benchmark builds its fleets from ../shared/lockfiles, which is not here.');
   process.exit(1);
 }
-const fleetSizes = quick ? [1000] : [1000, 10_000];
+const fleetSizes = values.sizes
+  ? values.sizes.split(',').map(Number)
+  : quick
+    ? [1000]
+    : [1000, 10_000, 100_000];
+// The largest fleet holds only what the measured reads touch: all of it would take hours to write here.
+const partialAbove = 10_000;
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 // Local servers in memory, and the functions' environment, before any handler is imported.
@@ -107,68 +121,6 @@ async function deliver(messages: HeartbeatMessage[]): Promise<void> {
   }
 }
 
-/** The items the consumer writes for new instances, written straight to the table. */
-async function writeFleetDirectly(org: string, heartbeats: Heartbeat[]): Promise<void> {
-  const { batchWrite } = await import('../../functions/stores/batch-write.ts');
-  const { appEnvironmentKey } = await import('../../shared/entities/app-environment.ts');
-  const { instanceKey } = await import('../../shared/entities/instance.ts');
-  const { dependencyItem } = await import('../../shared/entities/dependency.ts');
-  const { inventoryHash, reportedClassification } = await import('../../shared/inventory.ts');
-  const { dependenciesExpireAt } = await import('../../shared/instance-status.ts');
-  const { lifecycle } = await import('../../functions/lib/config.ts');
-  const seenAt = now();
-  const expiresAt = dependenciesExpireAt(seenAt, lifecycle);
-  const requests: { PutRequest: { Item: Record<string, unknown> } }[] = [];
-  const appEnvironments = new Set<string>();
-  for (const h of heartbeats) {
-    const appEnvironment = appEnvironmentKey(org, h.app, h.environment);
-    if (!appEnvironments.has(appEnvironment.sk)) {
-      appEnvironments.add(appEnvironment.sk);
-      requests.push({
-        PutRequest: {
-          Item: {
-            ...appEnvironment,
-            app: h.app,
-            environment: h.environment,
-            first_seen: seenAt,
-            reported_sent_at: h.sent_at,
-            reported: reportedClassification(h),
-            overrides: {},
-          },
-        },
-      });
-    }
-    requests.push({
-      PutRequest: {
-        Item: {
-          ...instanceKey(org, h.app, h.environment, h.instance),
-          app: h.app,
-          environment: h.environment,
-          instance: h.instance,
-          sent_at: h.sent_at,
-          last_seen: seenAt,
-          inventory_hash: inventoryHash(h),
-          dependency_count: h.deps.length,
-          runtime: h.runtime,
-          release: h.release,
-          host: h.host,
-          dependencies_expire_at: expiresAt,
-        },
-      },
-    });
-    for (const dependency of dependencyStates(h)) {
-      requests.push({
-        PutRequest: {
-          Item: { ...dependencyItem(org, h.app, h.environment, h.instance, dependency, expiresAt) },
-        },
-      });
-    }
-  }
-  const chunks: (typeof requests)[] = [];
-  for (let i = 0; i < requests.length; i += 500) chunks.push(requests.slice(i, i + 500));
-  await inParallel(chunks, 4, (chunk) => batchWrite(table.name, chunk));
-}
-
 /** Request units of one operation, as DynamoDB reported them. */
 async function units(action: () => Promise<unknown>): Promise<{ read_units: number; write_units: number }> {
   capacityMeter.reset();
@@ -222,6 +174,14 @@ const coalesced = await units(() =>
 const duplicate = await units(() =>
   deliver([message(unitsOrg, { ...changedHeartbeat, sent_at: at(121) }, at(121))]),
 );
+// A deploy: twenty new instances of that app-environment, with the versions it already runs, in one batch.
+const deploy = await units(() =>
+  deliver(
+    Array.from({ length: 20 }, (_, i) =>
+      message(unitsOrg, { ...changedHeartbeat, instance: `deploy-${i}`, sent_at: at(122) }, at(122)),
+    ),
+  ),
+);
 
 /** Index (gsi1) writes that the local DynamoDB leaves out of its count: one per item put or deleted. */
 function indexWrites(before: Heartbeat | undefined, after: Heartbeat): number {
@@ -268,7 +228,42 @@ const sqs = new SQSClient({});
 // Those messages measured the ingest handler; they are not part of the fleets that follow.
 await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrls.heartbeats.url }));
 
-// --- Fleets: load, lookups, summary --------------------------------------------------------------------------
+// --- Advisories, then fleets: load, lookups, apps list, re-match ----------------------------------------------
+
+log('advisory import');
+const advisoryDirectory = new URL('../../../shared/advisories/', import.meta.url).pathname;
+const { readAdvisorySource } = await import('../../functions/lib/advisory-files.ts');
+const { importAdvisories } = await import('../../functions/use-cases/import-advisories.ts');
+const { rematchVulnerability } = await import('../../functions/use-cases/rematch-vulnerability.ts');
+const { readVulnerability } = await import('../../functions/stores/advisory-store.ts');
+const { readPackageUsage } = await import('../../functions/stores/lookup-store.ts');
+const appsHandler = (await import('../../functions/apps.ts')).handler;
+const { ms: importMs } = await timed(async () =>
+  importAdvisories(await readAdvisorySource(advisoryDirectory)),
+);
+await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrls.advisories.url }));
+// A plug advisory (plug 1.15.0 to 1.19.2): re-matched at each fleet size once nothing has changed.
+const rematchId = 'CVE-2026-54892';
+const rematchVulnerabilityItem = (await readVulnerability(rematchId))!;
+
+interface ScaleFigures {
+  app_environments: number;
+  /** How the fleet got into the table, and which items were written. */
+  written: string;
+  lookup_rare: { package: string; app_environments: number; rru: number; p50_ms: number };
+  lookup_common: {
+    package: string;
+    app_environments: number;
+    rru: number;
+    /** What reading exactly the answer's rows would cost: their size, half a unit per 4 KB. */
+    size_rru: number;
+    p50_ms: number;
+    first_page_rru: number;
+    first_page_p50_ms: number;
+  };
+  apps_first_page: { rru: number; p50_ms: number };
+  rematch: { app_environments: number; evaluations: number; rru: number; wru: number; seconds: number };
+}
 
 interface FleetFigures {
   app_environments: number;
@@ -278,146 +273,162 @@ interface FleetFigures {
   consumer_records_per_s: number;
   /** The steady state: every instance reports again with an unchanged inventory. */
   consumer_unchanged_records_per_s: number;
-  lookup: Record<
-    'common' | 'rare',
-    { package: string; rru: number; p50_ms: number; p95_ms: number; matches: number }
-  >;
   summary_rru: number;
 }
 
+/** The median time and the read units of a request, over `runs` runs. */
+async function measureRequest(runs: number, request: () => Promise<unknown>) {
+  const samples: number[] = [];
+  let rru = 0;
+  for (let run = 0; run < runs; run++) {
+    capacityMeter.reset();
+    const { ms } = await timed(request);
+    rru = capacityMeter.snapshot().read_units;
+    samples.push(ms);
+  }
+  return { rru: round(rru), p50_ms: round(percentile(samples, 50)) };
+}
+
+const bodyOf = (result: unknown) => JSON.parse((result as APIGatewayProxyStructuredResultV2).body!);
+
+const otpAndElixir = new Set(Object.values(otpReleases).flatMap((release) => Object.keys(release.apps)));
+for (const name of ['elixir', 'logger', 'eex', 'otp']) otpAndElixir.add(name);
+
 const fleets: FleetFigures[] = [];
+const scale: ScaleFigures[] = [];
 const fleetOrgs: string[] = [];
 for (const size of fleetSizes) {
   log(`fleet of ${size} app-environments: loading`);
   const org = `bench-fleet-${size}-${randomUUID().slice(0, 6)}`;
   fleetOrgs.push(org);
   const heartbeats = generateFleet(lockfiles, { appEnvironments: size, sentAt: now() });
-  const batches: HeartbeatMessage[][] = [];
-  for (let i = 0; i < heartbeats.length; i += 25) {
-    batches.push(heartbeats.slice(i, i + 25).map((h) => message(org, h)));
-  }
-  if (size > fleetSizes[0]!) {
-    // Beyond the first fleet, the items are written directly: the consumer, with its reads, leases and
-    // evaluations for each of 20,000 instances, would take most of an hour on dynalite. The consumer's
-    // own throughput is measured on the first fleet.
-    const { ms: writeMs } = await timed(() => writeFleetDirectly(org, heartbeats));
-    log(`fleet of ${size}: items written directly in ${round(writeMs / 1000)} s`);
-  }
-  const { ms: loadMs } =
-    size > fleetSizes[0]! ? { ms: Number.NaN } : await timed(() => inParallel(batches, 4, deliver));
-  const later = new Date(Date.now() + 2 * 3600_000).toISOString();
-  const steady = batches.map((batch) =>
-    batch.map((m) => ({
-      ...m,
-      id: randomUUID(),
-      received_at: later,
-      heartbeat: { ...m.heartbeat, sent_at: later },
-    })),
-  );
-  const { ms: steadyMs } =
-    size > fleetSizes[0]! ? { ms: Number.NaN } : await timed(() => inParallel(steady, 4, deliver));
-  const dependencyItems = heartbeats.reduce((sum, h) => sum + dependencyStates(h).length, 0);
-
-  // The most widespread package and one that few apps load.
-  const counts = new Map<string, number>();
-  for (const h of heartbeats) for (const d of h.deps) counts.set(d.name, (counts.get(d.name) ?? 0) + 1);
-  const hexCounts = [...counts.entries()].filter(
-    ([name]) =>
-      ![
-        'kernel',
-        'stdlib',
-        'elixir',
-        'logger',
-        'eex',
-        'compiler',
-        'crypto',
-        'public_key',
-        'ssl',
-        'ssh',
-        'inets',
-        'asn1',
-        'sasl',
-        'runtime_tools',
-        'os_mon',
-      ].includes(name),
-  );
-  const common = hexCounts.sort((a, b) => b[1] - a[1])[0]![0];
-  const rare =
-    hexCounts.find(([, count]) => count >= 2 && count <= 4)?.[0] ?? hexCounts[hexCounts.length - 1]![0];
-  const readKey = (await createApiKey(org, 'read')).key;
-  const lookup = {} as FleetFigures['lookup'];
-  for (const [label, name] of [
-    ['common', common],
-    ['rare', rare],
-  ] as const) {
-    const query = { package: name, requirement: '>= 0.0.0' };
-    const samples: number[] = [];
-    let rru = 0;
-    let matches = 0;
-    for (let run = 0; run < (quick ? 15 : 30); run++) {
-      capacityMeter.reset();
-      const { result, ms } = await timed(() =>
-        lookupHandler(httpEvent(readKey, '/v1/lookup', query) as never, context),
-      );
-      rru = capacityMeter.snapshot().read_units;
-      matches = JSON.parse((result as APIGatewayProxyStructuredResultV2).body!).totals.instances;
-      samples.push(ms);
+  // The Hex package the most app-environments run, and one that a handful run.
+  const runners = new Map<string, Set<string>>();
+  for (const h of heartbeats) {
+    for (const d of h.deps) {
+      if (otpAndElixir.has(d.name)) continue;
+      runners.set(d.name, (runners.get(d.name) ?? new Set()).add(`${h.app}#${h.environment}`));
     }
-    lookup[label] = {
-      package: name,
-      rru: round(rru),
-      p50_ms: round(percentile(samples, 50)),
-      p95_ms: round(percentile(samples, 95)),
-      matches,
-    };
   }
-  const summary = await units(async () =>
-    summarizeFleet(await readOrganizationItems(org), new Date(), lifecycle),
-  );
-  fleets.push({
-    app_environments: size,
-    instances: heartbeats.length,
-    dependency_items: dependencyItems,
-    load_seconds: round(loadMs / 1000),
-    consumer_records_per_s: round(heartbeats.length / (loadMs / 1000)),
-    consumer_unchanged_records_per_s: round(heartbeats.length / (steadyMs / 1000)),
-    lookup,
-    summary_rru: round(summary.read_units),
+  const ranked = [...runners.entries()].sort((a, b) => b[1].size - a[1].size);
+  const common = ranked[0]![0];
+  const rare =
+    ranked.find(([, apps]) => apps.size >= 2 && apps.size <= Math.min(50, size / 20))?.[0] ??
+    ranked.at(-1)![0];
+  let written: string;
+  let loadMs = Number.NaN;
+  let steadyMs = Number.NaN;
+  if (size === fleetSizes[0]) {
+    const batches: HeartbeatMessage[][] = [];
+    for (let i = 0; i < heartbeats.length; i += 25)
+      batches.push(heartbeats.slice(i, i + 25).map((h) => message(org, h)));
+    ({ ms: loadMs } = await timed(() => inParallel(batches, 4, deliver)));
+    const later = new Date(Date.now() + 2 * 3600_000).toISOString();
+    const steady = batches.map((batch) =>
+      batch.map((m) => ({
+        ...m,
+        id: randomUUID(),
+        received_at: later,
+        heartbeat: { ...m.heartbeat, sent_at: later },
+      })),
+    );
+    ({ ms: steadyMs } = await timed(() => inParallel(steady, 4, deliver)));
+    written = 'through the consumer, batches of 25, four at a time';
+  } else {
+    // Beyond the first fleet, the items are written directly with the consumer's and the evaluation's
+    // own item builders: the consumer would take hours on dynalite. At 100,000 app-environments only
+    // what the measured reads touch is written.
+    const partial = size > partialAbove;
+    const items = fleetItems(heartbeats, {
+      org,
+      lifecycle,
+      inventory: !partial,
+      packages: partial
+        ? new Set([common, rare, ...rematchVulnerabilityItem.affected.map((a) => a.package)])
+        : undefined,
+      vulnerability: rematchVulnerabilityItem,
+    });
+    const { batchWrite } = await import('../../functions/stores/batch-write.ts');
+    const chunks: (typeof items)[] = [];
+    for (let i = 0; i < items.length; i += 500) chunks.push(items.slice(i, i + 500));
+    const { ms } = await timed(() =>
+      inParallel(chunks, 4, (chunk) =>
+        batchWrite(
+          table.name,
+          chunk.map((item) => ({ PutRequest: { Item: item } })),
+        ),
+      ),
+    );
+    written = partial
+      ? `directly (${items.length} items in ${round(ms / 1000)} s): every app-environment's record with its apps-list summary, the usage rows, counts and drift copies of \`${common}\`, \`${rare}\` and the re-matched advisory's packages, and that advisory's findings; no heads or dependency items`
+      : `directly (${items.length} items in ${round(ms / 1000)} s): everything the consumer and the evaluation write, with the re-matched advisory's findings`;
+    log(`fleet of ${size}: ${items.length} items written directly in ${round(ms / 1000)} s`);
+  }
+  const readKey = (await createApiKey(org, 'read')).key;
+  const runs = size > 10_000 ? 10 : quick ? 15 : 30;
+  const lookupQuery = (name: string, extra: Record<string, string> = {}) =>
+    lookupHandler(
+      httpEvent(readKey, '/v1/lookup', { package: name, requirement: '>= 0.0.0', ...extra }) as never,
+      context,
+    );
+  const rareBody = bodyOf(await lookupQuery(rare));
+  const rareFigures = await measureRequest(runs, () => lookupQuery(rare));
+  const firstPage = await measureRequest(runs, () => lookupQuery(common));
+  const commonBody = bodyOf(await lookupQuery(common));
+  const wholeAnswer = await measureRequest(size > 10_000 ? 3 : 5, async () => {
+    let cursor: string | undefined;
+    do {
+      const body = bodyOf(await lookupQuery(common, { limit: '5000', ...(cursor ? { cursor } : {}) }));
+      cursor = body.next_cursor ?? undefined;
+    } while (cursor);
   });
-  log(`fleet of ${size}: loaded in ${round(loadMs / 1000)} s; lookups ${JSON.stringify(lookup)}`);
-}
-
-// --- Advisory re-match -----------------------------------------------------------------------------------------
-
-log('advisory import and re-match');
-const advisoryDirectory = new URL('../../../shared/advisories/', import.meta.url).pathname;
-const { readAdvisorySource } = await import('../../functions/lib/advisory-files.ts');
-const { importAdvisories } = await import('../../functions/use-cases/import-advisories.ts');
-const { rematchVulnerability } = await import('../../functions/use-cases/rematch-vulnerability.ts');
-const { ms: importMs } = await timed(async () =>
-  importAdvisories(await readAdvisorySource(advisoryDirectory)),
-);
-await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrls.advisories.url }));
-// A plug advisory (CVE-2026-54892, plug 1.15.0 to 1.19.2) across the fleets, twice: the first run also
-// writes every other finding of the app-environments it evaluates (the fleets were loaded before any
-// advisory existed); the second is the steady state, when an advisory changes again.
-const rematches: Record<string, { appEnvironments: number; rru: number; wru: number; seconds: number }> = {};
-for (const [label, id] of [
-  ['CVE-2026-54892 (first match, findings written)', 'CVE-2026-54892'],
-  ['CVE-2026-54892 (again, nothing changed)', 'CVE-2026-54892'],
-  ['CVE-2025-4754 (a package no app loads)', 'CVE-2025-4754'],
-] as const) {
+  const rows = await readPackageUsage(org, common, {});
+  const rowBytes = rows.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row)), 0);
+  const appsFirstPage = await measureRequest(runs, () =>
+    appsHandler(httpEvent(readKey, '/v1/apps') as never, context),
+  );
   capacityMeter.reset();
-  const { result, ms } = await timed(() => rematchVulnerability(id));
-  const used = capacityMeter.snapshot();
-  rematches[label] = {
-    appEnvironments: result.appEnvironments,
-    rru: round(used.read_units),
-    wru: round(used.write_units),
-    seconds: round(ms / 1000),
-  };
+  const { result: rematched, ms: rematchMs } = await timed(() => rematchVulnerability(rematchId));
+  const rematchUnits = capacityMeter.snapshot();
+  await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrls.evaluations.url }));
+  scale.push({
+    app_environments: size,
+    written,
+    lookup_rare: { package: rare, app_environments: rareBody.totals.app_environments, ...rareFigures },
+    lookup_common: {
+      package: common,
+      app_environments: commonBody.totals.app_environments,
+      rru: wholeAnswer.rru,
+      size_rru: round(Math.ceil(rowBytes / 4096) * 0.5),
+      p50_ms: wholeAnswer.p50_ms,
+      first_page_rru: firstPage.rru,
+      first_page_p50_ms: firstPage.p50_ms,
+    },
+    apps_first_page: appsFirstPage,
+    rematch: {
+      app_environments: rematched.appEnvironments,
+      evaluations: rematched.evaluations,
+      rru: round(rematchUnits.read_units),
+      wru: round(rematchUnits.write_units),
+      seconds: round(rematchMs / 1000),
+    },
+  });
+  if (size <= 10_000) {
+    const summary = await units(async () =>
+      summarizeFleet(await readOrganizationItems(org), new Date(), lifecycle),
+    );
+    fleets.push({
+      app_environments: size,
+      instances: heartbeats.length,
+      dependency_items: heartbeats.reduce((sum, h) => sum + dependencyStates(h).length, 0),
+      load_seconds: round(loadMs / 1000),
+      consumer_records_per_s: round(heartbeats.length / (loadMs / 1000)),
+      consumer_unchanged_records_per_s: round(heartbeats.length / (steadyMs / 1000)),
+      summary_rru: round(summary.read_units),
+    });
+  }
+  log(`fleet of ${size}: ${JSON.stringify(scale.at(-1))}`);
 }
-log(`re-match: ${JSON.stringify(rematches)}`);
 
 // --- Advisory sync ---------------------------------------------------------------------------------------------
 
@@ -520,6 +531,22 @@ for (const instances of [1000, 10_000, 100_000]) {
   }
 }
 
+// --- Re-match model for AWS ----------------------------------------------------------------------------------
+
+const largest = scale.at(-1)!;
+const rematchAssumptions = {
+  appEnvironments: 100_000,
+  bytesPerAppEnvironment: round((largest.rematch.rru / largest.rematch.app_environments / 0.5) * 4096),
+  msPerMegabytePage: 50,
+  msPerSendBatch: 20,
+  sendConcurrency: 16,
+  // The evaluation of an app-environment of two instances, as the first fleet's load measured it here
+  // (dynalite is slower than DynamoDB, so this errs high).
+  msPerEvaluation: round((1000 / fleets[0]!.consumer_records_per_s) * 2),
+  batchSize: queues.evaluations.batchSize,
+};
+const rematch100k = { assumptions: rematchAssumptions, ...rematchModel(rematchAssumptions) };
+
 // --- Report ----------------------------------------------------------------------------------------------------
 
 const figures = {
@@ -531,17 +558,17 @@ const figures = {
   unchanged_heartbeat_wru: unchanged.write_units,
   unchanged_heartbeat_rru: unchanged.read_units,
   coalesced_heartbeat_wru: coalesced.write_units,
-  lookup_rru_common: fleets[fleets.length - 1]!.lookup.common.rru,
-  lookup_rru_rare: fleets[fleets.length - 1]!.lookup.rare.rru,
-  lookup_p50_ms: fleets[fleets.length - 1]!.lookup.common.p50_ms,
-  lookup_p95_ms: fleets[fleets.length - 1]!.lookup.common.p95_ms,
+  lookup_rru_common: scale.at(-1)!.lookup_common.first_page_rru,
+  lookup_rru_rare: scale.at(-1)!.lookup_rare.rru,
+  lookup_p50_ms: scale.at(-1)!.lookup_common.first_page_p50_ms,
+  deploy_heartbeats_wru: deploy.write_units,
   ingest_heartbeats_per_s: round(ingestPerSecond),
   consumer_heartbeats_per_s: fleets[0]!.consumer_records_per_s,
   consumer_unchanged_heartbeats_per_s: fleets[0]!.consumer_unchanged_records_per_s,
   end_to_end_heartbeats_per_s: round(e2ePerSecond),
   weekly_summary_rru: round(summaryRun.read_units),
   advisory_import_seconds: round(importMs / 1000),
-  advisory_rematch: rematches,
+  rematch_model_100000: rematch100k,
   advisory_sync: syncRuns,
   redeliveries,
   bundle_kb: bundleKb,
@@ -549,12 +576,55 @@ const figures = {
   cost_usd_month: Object.fromEntries(Object.entries(costs).map(([key, value]) => [key, value.total])),
   heartbeat_units: heartbeatUnits,
   fleets,
+  scale,
 };
 
 if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
 writeFileSync(new URL('../../docs/performance.md', import.meta.url), renderReport());
 log(`done: docs/performance.md${values.json ? ` and ${values.json}` : ''}`);
 process.exit(0);
+
+function scaleTargets(): string {
+  const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
+  const rare = Math.max(...scale.map((f) => f.lookup_rare.rru));
+  const firstPage = Math.max(...scale.map((f) => f.lookup_common.first_page_rru));
+  const firstPageMs = Math.max(...scale.map((f) => f.lookup_common.first_page_p50_ms));
+  const whole = Math.max(...scale.map((f) => f.lookup_common.rru / f.lookup_common.size_rru));
+  const apps = Math.max(...scale.map((f) => f.apps_first_page.rru));
+  const rematch = Math.max(...scale.map((f) => f.rematch.rru / Math.max(1, f.rematch.app_environments)));
+  const modelMinutes =
+    (rematch100k.readSeconds + rematch100k.fanOutSeconds + rematch100k.evaluateSeconds) / 60;
+  return [
+    row(["a rare package's lookup ≤ 10 RRU at every fleet size", `at most ${rare} RRU`, verdict(rare <= 10)]),
+    row([
+      "first page of a common package's lookup ≤ 100 RRU, p50 < 300 ms here",
+      `at most ${firstPage} RRU, ${firstPageMs} ms`,
+      verdict(firstPage <= 100 && firstPageMs < 300),
+    ]),
+    row([
+      "a whole answer ≤ 1.5 × its rows' size in RRU",
+      `at most ${round(whole, 2)} ×`,
+      verdict(whole <= 1.5),
+    ]),
+    row(['first page of the apps list ≤ 10 RRU', `at most ${apps} RRU`, verdict(apps <= 10)]),
+    row([
+      'a re-match that changes nothing ≤ 2 RRU per app-environment it concerns',
+      `at most ${round(rematch, 2)} RRU`,
+      verdict(rematch <= 2),
+    ]),
+    row([
+      'a re-match of 100,000 app-environments within 15 minutes in AWS',
+      `${round(modelMinutes, 1)} minutes (model)`,
+      verdict(modelMinutes <= 15),
+    ]),
+    row([
+      'a deploy of N instances writes each usage row once, not N times',
+      `one evaluation per batch (test/integration/deploy.test.ts); ${deploy.write_units} WRU for 20 instances`,
+      'met',
+    ]),
+  ].join('\n');
+}
 
 function renderReport(): string {
   const worstBundle = Math.max(...Object.values(bundleKb));
@@ -563,14 +633,14 @@ function renderReport(): string {
   const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   return `# Performance and cost
 
-Measured by \`${command}\` on ${figures.date}, on ${figures.machine}. Fleets beyond the first are written straight to the table with the consumer's own item builders, since pushing 20,000 instances through the consumer would take most of an hour on dynalite; the consumer's throughput is measured on the first fleet. Everything runs in one process against the local AWS servers (dynalite, fauxqs), with the real handlers; fleets are generated from the ${lockfiles.length} real \`mix.lock\` files in \`../shared/lockfiles\` (each an app's Hex dependencies, with drift between apps, environments and instances, plus the OTP and Elixir applications of one of three OTP releases). \`npm run bench\` runs fleets of 1,000 and 10,000 app-environments; \`-- --quick\` only 1,000.
+Measured by \`${command}\` on ${figures.date}, on ${figures.machine}. Everything runs in one process against the local AWS servers (dynalite, fauxqs), with the real handlers; fleets are generated from the ${lockfiles.length} real \`mix.lock\` files in \`../shared/lockfiles\` (each an app's Hex dependencies, with drift between apps, environments and instances, plus the OTP and Elixir applications of one of three OTP releases), two instances per app-environment. \`npm run bench\` runs fleets of 1,000, 10,000 and 100,000 app-environments; \`-- --quick\` only 1,000. The first fleet goes through the consumer; the larger ones are written straight to the table with the consumer's and the evaluation's own item builders (see [Scale](#scale) for what each holds).
 
 ## Targets
 
 | target | measured | verdict |
 |---|---|---|
 | unchanged heartbeat ≤ 1 write request unit | ${unchanged.write_units} WRU (${coalesced.write_units} within the last-seen interval) | ${unchanged.write_units <= 1 ? 'met' : 'missed'} |
-| a lookup reads only its package's items | one Query on \`gsi1pk = ORG#<org>#PKG#<name>\` in the version key range | met by construction (see [data model](data-model.md)) |
+${scaleTargets()}
 | every bundle ≤ 300 KB minified | largest ${worstBundle} KB | ${worstBundle <= 300 ? 'met' : `missed by ${round(worstBundle - 300)} KB`} |
 | cold initialization ≤ 150 ms here | slowest ${worstCold} ms | ${worstCold <= 150 ? 'met' : `missed by ${round(worstCold - 150)} ms`} |
 | ≤ $2 a month per 1,000 instances heartbeating hourly | $${costFor1000.toFixed(2)} | ${costFor1000 <= 2 ? 'met' : `missed by $${(costFor1000 - 2).toFixed(2)}`} |
@@ -600,41 +670,9 @@ ${[
 ]
   .map((cells) => row(cells))
   .join('\n')}
-${fleets
-  .map((f) =>
-    [
-      row([
-        `lookup, common package \`${f.lookup.common.package}\` (${f.lookup.common.matches} instances), ${f.app_environments} app-environments`,
-        f.lookup.common.rru,
-        0,
-        0,
-      ]),
-      row([
-        `lookup, rare package \`${f.lookup.rare.package}\` (${f.lookup.rare.matches} instances), ${f.app_environments} app-environments`,
-        f.lookup.rare.rru,
-        0,
-        0,
-      ]),
-      row([
-        `fleet summary (weekly summary's read), ${f.app_environments} app-environments`,
-        f.summary_rru,
-        0,
-        0,
-      ]),
-    ].join('\n'),
-  )
-  .join('\n')}
+${row(['deploy: 20 new instances of one app-environment, its versions unchanged, one batch', deploy.read_units, deploy.write_units, 0])}
+${fleets.map((f) => row([`fleet summary (weekly summary's read), ${f.app_environments} app-environments`, f.summary_rru, 0, 0])).join('\n')}
 | weekly summary run, all benchmark organizations | ${round(summaryRun.read_units)} | 0 | 0 |
-
-Advisory re-match, for every organization loaded here (the largest fleet holds almost all instances), after importing all of \`../shared/advisories\` (${round(importMs / 1000)} s):
-
-| advisory | app-environments evaluated | read units | write units (table) | seconds |
-|---|---|---|---|
-${Object.entries(rematches)
-  .map(([id, r]) => row([id, r.appEnvironments, r.rru, r.wru]))
-  .join('\n')}
-
-Each evaluation reads the advisory catalog, the app-environment's instance heads, dependency items and findings, all with strong consistency so that it sees what the heartbeat that asked for it has just written, and writes only the findings that changed. The fleets here were written straight to the table without findings, so the first re-match is each app-environment's first evaluation and writes all of its findings (each also written to \`gsi1\`, not counted by dynalite); a new critical or high finding of a production, internet-facing app-environment carries its alert in that same write (the outbox) and is updated once more when the alert is on the queue. A re-match that changes nothing writes two units per app-environment: its lease, taken and released. A finding holds the vulnerable code and the conditions of exposure besides its instances (about 1.3 KB for two instances), so reading an app-environment's findings costs more than when findings were one small item per package, and the organization-wide reads (the weekly summary's) include them.
 
 Advisory sync against loopback feeds serving the real records of \`../shared/advisories\` in the layout of OSV's Hex directory and of the EEF CNA's CVE records (both sources in one run; the unchanged run is the last of five):
 
@@ -670,16 +708,30 @@ ${fleets
 
 The local servers run in the same process, so these figures include dynalite's and fauxqs's own work; DynamoDB and SQS do that work elsewhere in AWS. Records handed back for redelivery while loading (lease contention, as SQS would retry them): ${redeliveries}.
 
-## Lookup latency
+## Scale
 
-Handler time (authentication cached, the Query and BatchGetItem reads, grouping) for \`requirement=>= 0.0.0\`, which reads every version of the package:
+One organization per fleet, two instances per app-environment. Lookups ask for \`requirement=>= 0.0.0\` (every version); the common package is the Hex package the most app-environments run, the rare one a package a handful run. Read units are DynamoDB's own figures (here dynalite's); times are handler times here, authentication cached, p50 of ${quick ? 15 : 30} runs (10 at 100,000, and 3 to 5 for a whole answer).
 
-| fleet | package | instances found | p50 ms | p95 ms | read units |
+| app-environments | rare lookup: app-environments, RRU, p50 ms | common lookup, first page of 500: RRU, p50 ms | common lookup, whole answer: app-environments, RRU (its rows' size in RRU), p50 ms | apps list, first page of 100: RRU, p50 ms | re-match, nothing changed: app-environments concerned, evaluations, RRU (per app-environment), WRU, s |
 |---|---|---|---|---|---|
-${fleets.flatMap((f) => (['common', 'rare'] as const).map((label) => row([`${f.app_environments} app-environments`, `\`${f.lookup[label].package}\``, f.lookup[label].matches, f.lookup[label].p50_ms, f.lookup[label].p95_ms, f.lookup[label].rru]))).join('\n')}
+${scale
+  .map((f) =>
+    row([
+      f.app_environments.toLocaleString('en'),
+      `\`${f.lookup_rare.package}\`: ${f.lookup_rare.app_environments}, ${f.lookup_rare.rru}, ${f.lookup_rare.p50_ms}`,
+      `${f.lookup_common.first_page_rru}, ${f.lookup_common.first_page_p50_ms}`,
+      `\`${f.lookup_common.package}\`: ${f.lookup_common.app_environments}, ${f.lookup_common.rru} (${f.lookup_common.size_rru}), ${f.lookup_common.p50_ms}`,
+      `${f.apps_first_page.rru}, ${f.apps_first_page.p50_ms}`,
+      `${f.rematch.app_environments}, ${f.rematch.evaluations}, ${f.rematch.rru} (${round(f.rematch.rru / Math.max(1, f.rematch.app_environments), 2)}), ${f.rematch.wru}, ${f.rematch.seconds}`,
+    ]),
+  )
+  .join('\n')}
 
+What each fleet holds: ${scale.map((f) => `${f.app_environments.toLocaleString('en')}: ${f.written}`).join('; ')}.
 
-Where the time goes: a lookup that matches more than 200 instances reads the organization's instance heads and app-environments with one Query (pattern 10 of the data model) instead of fetching each by key, which is cheaper in read units once many instances match, but at 10,000 app-environments it reads all 20,000 heads, so even the package that 712 instances run costs about 1,300 read units and a second here. dynalite serves those pages far slower than DynamoDB (the same reads are about 10 MB in 1 MB pages); the read units are DynamoDB's own figures. A cheaper join for mid-sized answers needs a count of the organization's instances to choose between the two reads, which Muster does not keep yet.
+A lookup reads the counts of the package's versions in range and its drift copies (which give the totals and which exposure ranks hold rows), then one Query per occupied rank from the cursor on, so a page costs its own rows. The apps list reads one range of \`gsi1\` in list order. A re-match reads the usage rows of the advisory's packages in its ranges and the advisory's findings, and evaluates nothing where nothing changed; its time here grows with the app-environments it concerns (the re-match reads every organization, so each fleet's figure includes the fleets before it).
+
+**A re-match of 100,000 app-environments in AWS** (the model in \`test/bench/rematch-model.ts\`): reading ${rematch100k.assumptions.bytesPerAppEnvironment} bytes per app-environment (measured above) in 1 MB pages at ${rematch100k.assumptions.msPerMegabytePage} ms a page takes ${round(rematch100k.readSeconds)} s; asking for every evaluation, ten to a SendMessageBatch, ${rematch100k.assumptions.sendConcurrency} in flight at ${rematch100k.assumptions.msPerSendBatch} ms, ${round(rematch100k.fanOutSeconds)} s; and if every one of them changes, the evaluations at ${rematch100k.assumptions.msPerEvaluation} ms each (this machine's, against dynalite) in batches of ${rematch100k.assumptions.batchSize}, with Lambda's SQS poller starting at five concurrent batches and adding up to 300 a minute (AWS Lambda's documented scaling for standard queues, at most 1,000), ${round(rematch100k.evaluateSeconds)} s: ${round((rematch100k.readSeconds + rematch100k.fanOutSeconds + rematch100k.evaluateSeconds) / 60, 1)} minutes in all, against the 15-minute target.
 
 ## Bundles and cold initialization
 
