@@ -5,7 +5,8 @@ import {
   type PackageExposure,
   reportsApplications,
 } from './advisories/exposure.ts';
-import type { AffectedPackage, Severity } from './advisories/vulnerability.ts';
+import { findingRevision } from './advisories/revision.ts';
+import type { AffectedPackage, Severity, Vulnerability } from './advisories/vulnerability.ts';
 import type { Classification } from './entities/app-environment.ts';
 import type { DependencyItem } from './entities/dependency.ts';
 import {
@@ -38,6 +39,20 @@ export interface PackageAdvisory {
 }
 
 export type ComputedFinding = FindingContent;
+
+/** A vulnerability's entry for one of its packages, as that package's advisory index holds it. */
+export function packageAdvisory(vulnerability: Vulnerability, affected: AffectedPackage): PackageAdvisory {
+  return {
+    vulnerability: vulnerability.id,
+    aliases: vulnerability.aliases,
+    summary: vulnerability.summary,
+    severity: vulnerability.severity,
+    packages: vulnerability.affected.map((entry) => entry.package),
+    conditions: vulnerability.conditions,
+    affected,
+    revision: findingRevision(vulnerability),
+  };
+}
 
 function higherVersion(packageName: string, a: string | null, b: string | null): string | null {
   if (a === null || b === null) return a ?? b;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mergeVulnerabilities, recordId, titleKey } from '../../shared/advisories/merge.ts';
-import { canonicalJson, findingRevision } from '../../shared/advisories/revision.ts';
+import { canonicalJson } from '../../shared/advisories/revision.ts';
 import type { AffectedPackage, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import type { TableKey } from '../../shared/entities/key-parts.ts';
 import {
@@ -16,7 +16,7 @@ import {
   type VulnerabilityItem,
   vulnerabilityKey,
 } from '../../shared/entities/vulnerability.ts';
-import type { PackageAdvisory } from '../../shared/findings.ts';
+import { type PackageAdvisory, packageAdvisory } from '../../shared/findings.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchGet } from './batch-get.ts';
@@ -139,15 +139,8 @@ const packageAdvisoryItem = (
   affected: AffectedPackage,
 ): PackageAdvisoryItem => ({
   ...packageAdvisoryKey(affected.package, vulnerability.id),
-  vulnerability: vulnerability.id,
-  severity: vulnerability.severity,
-  summary: vulnerability.summary,
-  aliases: vulnerability.aliases,
+  ...packageAdvisory(vulnerability, affected),
   published: vulnerability.published,
-  packages: vulnerability.affected.map((entry) => entry.package),
-  conditions: vulnerability.conditions,
-  affected,
-  revision: findingRevision(vulnerability),
 });
 
 /**

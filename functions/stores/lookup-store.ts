@@ -33,6 +33,7 @@ import { config } from '../lib/config.ts';
 import { batchGet } from './batch-get.ts';
 import { readVulnerabilityFindings } from './finding-store.ts';
 import { queryAll } from './query-all.ts';
+import { readRankedPage } from './ranked-page.ts';
 import {
   hasUsageCounts,
   readPackageCatalog,
@@ -84,28 +85,16 @@ export async function readPackageUsage(
  * that the read units follow the rows returned.
  */
 async function readRows(org: string, query: PackageLookup, selection: RowSelection) {
-  const rows: UsageRow[] = [];
-  const start = query.cursor;
-  const ranks = selection.ranks.filter((rank) => start === undefined || rank >= start.rank);
-  for (const [index, rank] of ranks.entries()) {
-    const request = usageRankQuery(org, query.package, rank, query.selector.keys);
-    let key = start?.rank === rank ? start.key : undefined;
-    do {
-      const page = await readUsagePage(request, query.limit - rows.length, key);
-      rows.push(...page.items.filter((row) => selects(selection, row)));
-      key = page.lastKey as Record<string, string> | undefined;
-    } while (key !== undefined && rows.length < query.limit);
-    if (rows.length === query.limit) {
-      const next =
-        key !== undefined
-          ? { rank, key }
-          : ranks[index + 1] !== undefined
-            ? { rank: ranks[index + 1]! }
-            : undefined;
-      return { rows, next };
-    }
-  }
-  return { rows, next: undefined };
+  // One rank a Query: within a rank, the versions selected are one key range.
+  const { items, next } = await readRankedPage<UsageRow>(
+    selection.ranks.map((rank) => ({ first: rank, last: rank })),
+    query.cursor,
+    query.limit,
+    (run, limit, startKey) =>
+      readUsagePage(usageRankQuery(org, query.package, run.first, query.selector.keys), limit, startKey),
+    (row) => selects(selection, row),
+  );
+  return { rows: items, next };
 }
 
 /**

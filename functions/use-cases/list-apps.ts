@@ -4,19 +4,7 @@ import { ValidationError } from '../../shared/errors.ts';
 import { type AppEnvironmentSummary, emptySeverityCounts, summaryRow } from '../../shared/fleet-summary.ts';
 import { encodeCursor, rowSelection } from '../../shared/lookup.ts';
 import { readAppListPage } from '../stores/app-environment-store.ts';
-
-/** Consecutive ranks read as one: with no filter, the whole list is one range of gsi1. */
-function runsOf(ranks: number[]): { first: number; last: number }[] {
-  const runs: { first: number; last: number }[] = [];
-  for (const rank of ranks) {
-    const last = runs.at(-1);
-    if (last && last.last === rank - 1) last.last = rank;
-    else runs.push({ first: rank, last: rank });
-  }
-  return runs;
-}
-
-const rankOf = (key: Record<string, unknown>): number => Number(String(key.gsi1sk).slice(0, 1));
+import { readRankedPage, runsOf } from '../stores/ranked-page.ts';
 
 /**
  * A page of the organization's app-environments, most exposed first: one Query per run of consecutive
@@ -29,39 +17,17 @@ export async function listApps(
   query: AppsQuery,
 ): Promise<{ apps: AppEnvironmentSummary[]; next_cursor: string | null }> {
   const { ranks, environment } = rowSelection(query.filters);
-  const start = query.cursor;
-  if (start !== undefined && !ranks.includes(start.rank)) {
+  if (query.cursor !== undefined && !ranks.includes(query.cursor.rank)) {
     throw new ValidationError('cursor', 'belongs to a list with other filters');
   }
-  const rows: AppEnvironmentItem[] = [];
-  const runs = runsOf(ranks).filter((run) => start === undefined || run.last >= start.rank);
-  for (const [index, run] of runs.entries()) {
-    let key: Record<string, unknown> | undefined =
-      start !== undefined && start.rank >= run.first ? start.key : undefined;
-    const from = start !== undefined && start.key === undefined ? Math.max(run.first, start.rank) : run.first;
-    do {
-      const page = await readAppListPage(
-        org,
-        { first: from, last: run.last },
-        query.limit - rows.length,
-        key,
-      );
-      rows.push(
-        ...page.items.filter((item) => environment === undefined || item.environment === environment),
-      );
-      key = page.lastKey;
-    } while (key !== undefined && rows.length < query.limit);
-    if (rows.length === query.limit) {
-      const next =
-        key !== undefined
-          ? { rank: rankOf(key), key: key as Record<string, string> }
-          : runs[index + 1] !== undefined
-            ? { rank: runs[index + 1]!.first }
-            : undefined;
-      return { apps: rows.map(row), next_cursor: next ? encodeCursor(next) : null };
-    }
-  }
-  return { apps: rows.map(row), next_cursor: null };
+  const { items, next } = await readRankedPage<AppEnvironmentItem>(
+    runsOf(ranks),
+    query.cursor,
+    query.limit,
+    (run, limit, startKey) => readAppListPage(org, run, limit, startKey),
+    (item) => environment === undefined || item.environment === environment,
+  );
+  return { apps: items.map(row), next_cursor: next ? encodeCursor(next) : null };
 }
 
 const row = (item: AppEnvironmentItem): AppEnvironmentSummary =>

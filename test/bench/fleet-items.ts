@@ -1,4 +1,3 @@
-import { findingRevision } from '../../shared/advisories/revision.ts';
 import type { Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import {
   type AppEnvironmentItem,
@@ -11,7 +10,12 @@ import { type DependencyItem, dependencyItem } from '../../shared/entities/depen
 import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
 import type { TableKey } from '../../shared/entities/key-parts.ts';
 import { usageCountKey, usageDriftItem, usageItem } from '../../shared/entities/usage.ts';
-import { computeFindings, diffFindings, type PackageAdvisory } from '../../shared/findings.ts';
+import {
+  computeFindings,
+  diffFindings,
+  type PackageAdvisory,
+  packageAdvisory,
+} from '../../shared/findings.ts';
 import { summarizeInstances } from '../../shared/fleet-summary.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
 import { dependenciesExpireAt, type Lifecycle } from '../../shared/instance-status.ts';
@@ -53,18 +57,7 @@ export function fleetItems(heartbeats: Heartbeat[], options: FleetItemOptions): 
   const advisories = new Map<string, PackageAdvisory[]>();
   if (vulnerability) {
     for (const affected of vulnerability.affected) {
-      advisories.set(affected.package, [
-        {
-          vulnerability: vulnerability.id,
-          aliases: vulnerability.aliases,
-          summary: vulnerability.summary,
-          severity: vulnerability.severity,
-          packages: vulnerability.affected.map((entry) => entry.package),
-          conditions: vulnerability.conditions,
-          affected,
-          revision: findingRevision(vulnerability),
-        },
-      ]);
+      advisories.set(affected.package, [packageAdvisory(vulnerability, affected)]);
     }
   }
   const items: TableKey[] = [];

@@ -11,6 +11,7 @@ import { handler as suppress } from '../../functions/suppress-finding.ts';
 import { importAdvisories } from '../../functions/use-cases/import-advisories.ts';
 import { type FindingItem, findingKeys } from '../../shared/entities/finding.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
+import { osvRecord } from '../support/advisory-feed-server.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor, receiveAll } from '../support/local-services.ts';
@@ -267,20 +268,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     const id = `GHSA-stdy-${org}`;
     const record = (modified: string) => ({
       name: `${id}.json`,
-      content: JSON.stringify({
-        schema_version: '1.7.3',
-        id,
-        modified,
-        published: '2026-11-01T00:00:00Z',
-        summary: 'Denial of service',
-        database_specific: { severity: 'HIGH' },
-        affected: [
-          {
-            package: { ecosystem: 'Hex', name },
-            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '1.0.0' }, { fixed: '2.0.0' }] }],
-          },
-        ],
-      }),
+      content: JSON.stringify(osvRecord(id, name, modified, { introduced: '1.0.0', fixed: '2.0.0' })),
     });
     await importAdvisories([record('2026-11-01T00:00:00Z')]);
     expect(await rematch([{ vulnerability: id }])).toBe(10);

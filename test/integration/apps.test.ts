@@ -8,7 +8,7 @@ import { handler as updateApp } from '../../functions/update-app.ts';
 import { retireSilentInstances } from '../../functions/use-cases/retire-instances.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
-import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
+import { heartbeatMessage, mixedAppEnvironments, recently, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor } from '../support/local-services.ts';
 
 async function store(org: string, heartbeats: (Partial<Heartbeat> & { received?: string })[]) {
@@ -62,12 +62,7 @@ describe('GET /v1/apps', () => {
 describe('GET /v1/apps, paged', () => {
   it('pages most exposed first, filters like a lookup, and reads only the rows of the page', async () => {
     const org = uniqueOrg();
-    const heartbeats = Array.from({ length: 30 }, (_, i) => ({
-      app: `app-${String(i).padStart(2, '0')}`,
-      environment: i % 3 === 0 ? 'staging' : 'prod',
-      instance: `i-${i}`,
-      internet_facing: i % 2 === 0,
-    }));
+    const heartbeats = mixedAppEnvironments();
     await store(org, heartbeats.slice(0, 15));
     await store(org, heartbeats.slice(15));
     const key = await keyFor(org, 'read');

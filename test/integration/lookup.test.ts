@@ -11,7 +11,7 @@ import type { LookupMatch } from '../../shared/lookup.ts';
 import { table } from '../../shared/resources.ts';
 import { diffUsage, usageRows } from '../../shared/usage.ts';
 import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
-import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
+import { heartbeatMessage, mixedAppEnvironments, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor } from '../support/local-services.ts';
 
 async function store(org: string, ...heartbeats: Partial<Heartbeat>[]) {
@@ -75,13 +75,9 @@ describe('GET /v1/lookup', () => {
 
   it('pages through the rows with a cursor, and filters by environment and classification', async () => {
     const org = uniqueOrg();
-    const heartbeats = Array.from({ length: 30 }, (_, i) => ({
-      app: `app-${String(i).padStart(2, '0')}`,
-      environment: i % 3 === 0 ? 'staging' : 'prod',
-      instance: `i-${i}`,
-      internet_facing: i % 2 === 0,
-      deps: [{ name: 'plug', version: i % 4 === 0 ? '1.15.0' : '1.16.1' }],
-    }));
+    const heartbeats = mixedAppEnvironments((i) => [
+      { name: 'plug', version: i % 4 === 0 ? '1.15.0' : '1.16.1' },
+    ]);
     await store(org, ...heartbeats.slice(0, 15));
     await store(org, ...heartbeats.slice(15));
     const key = await keyFor(org, 'read');
@@ -117,7 +113,7 @@ describe('GET /v1/lookup', () => {
     // Within an exposure rank, rows come by version, then app.
     const expected = heartbeats
       .filter((h) => h.environment === 'staging' && h.internet_facing)
-      .sort((a, b) => a.deps[0]!.version.localeCompare(b.deps[0]!.version) || a.app.localeCompare(b.app))
+      .sort((a, b) => a.deps![0]!.version.localeCompare(b.deps![0]!.version) || a.app.localeCompare(b.app))
       .map((h) => h.app);
     expect(filtered.matches.map((m: LookupMatch) => m.app)).toEqual(expected);
     expect(filtered.totals).toMatchObject({ app_environments: expected.length, instances: expected.length });

@@ -38,3 +38,16 @@ export function heartbeatMessage(
 ): HeartbeatMessage {
   return { id: randomUUID(), org, received_at: receivedAt, heartbeat: heartbeat(overrides) };
 }
+
+/**
+ * Thirty app-environments of one instance each, a third of them in staging and half internet-facing:
+ * enough to page through in several exposure ranks.
+ */
+export const mixedAppEnvironments = (deps?: (index: number) => Heartbeat['deps']) =>
+  Array.from({ length: 30 }, (_, i) => ({
+    app: `app-${String(i).padStart(2, '0')}`,
+    environment: i % 3 === 0 ? 'staging' : 'prod',
+    instance: `i-${i}`,
+    internet_facing: i % 2 === 0,
+    ...(deps ? { deps: deps(i) } : {}),
+  }));

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
-import { findingRevision } from '../../shared/advisories/revision.ts';
 import type { Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import { ecosystemOf } from '../../shared/ecosystem.ts';
 import type { DependencyItem } from '../../shared/entities/dependency.ts';
-import { adviceOf, computeFindings, type PackageAdvisory } from '../../shared/findings.ts';
+import { adviceOf, computeFindings, type PackageAdvisory, packageAdvisory } from '../../shared/findings.ts';
 import { advisoryFiles, haveSharedAdvisories, readAdvisory } from '../support/shared-advisories.ts';
 
 /**
@@ -21,16 +20,7 @@ function packageIndex(vulnerabilities: Vulnerability[]): Map<string, PackageAdvi
     for (const affected of vulnerability.affected) {
       index.set(affected.package, [
         ...(index.get(affected.package) ?? []),
-        {
-          vulnerability: vulnerability.id,
-          aliases: vulnerability.aliases,
-          summary: vulnerability.summary,
-          severity: vulnerability.severity,
-          packages: vulnerability.affected.map((entry) => entry.package),
-          conditions: vulnerability.conditions,
-          affected,
-          revision: findingRevision(vulnerability),
-        },
+        packageAdvisory(vulnerability, affected),
       ]);
     }
   }
