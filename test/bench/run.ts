@@ -183,7 +183,10 @@ const deploy = await units(() =>
   ),
 );
 
-/** Index (gsi1) writes that the local DynamoDB leaves out of its count: one per item put or deleted. */
+/**
+ * Index (gsi1) writes that the local DynamoDB leaves out of its count: for an app-environment of one
+ * instance, one usage row per dependency put or deleted, two when a version moves the row's key.
+ */
 function indexWrites(before: Heartbeat | undefined, after: Heartbeat): number {
   const previous = before ? dependencyStates(before) : [];
   const { upserts, removals } = diffDependencies(previous, dependencyStates(after));
@@ -647,7 +650,7 @@ ${scaleTargets()}
 
 ## DynamoDB request units per operation
 
-Base-table units are what DynamoDB (here dynalite) reported through \`ReturnConsumedCapacity\`; dynalite leaves out index writes, so \`gsi1\` units are counted from the items written (one per dependency item put or deleted, two when a version changes, since the index entry moves).
+Base-table units are what DynamoDB (here dynalite) reported through \`ReturnConsumedCapacity\`; dynalite leaves out index writes, so \`gsi1\` units are counted from the usage rows the heartbeat's evaluation writes (one per package and version of an app-environment of one instance, two when a version changes, since the row's index entry moves), leaving out the few findings and the app-environment's summary, which are indexed too. A first heartbeat also pays the evaluation's first count of each version: an outbox, the count updates and their markers.
 
 | operation | read units | write units (table) | write units (gsi1) |
 |---|---|---|---|
