@@ -185,12 +185,23 @@ export function summarizeFleet(
   now: Date,
   lifecycle: Lifecycle,
 ): AppEnvironmentSummary[] {
+  // Grouped once, rather than each app-environment filtering the whole organization's items.
+  const key = (item: { app: string; environment: string }) => `${item.app}#${item.environment}`;
+  const headsOf = Map.groupBy(items.instances, key);
+  const findingsOf = Map.groupBy(items.findings, key);
+  const scansOf = Map.groupBy(items.latestScans, (latest) => latest.app);
   return items.appEnvironments
     .map((appEnvironment) =>
       summaryRow(
         appEnvironment,
-        summarizeInstances(appEnvironment, items.instances, items.findings, now, lifecycle),
-        scanCounts(items.latestScans.filter((latest) => latest.app === appEnvironment.app)),
+        summarizeInstances(
+          appEnvironment,
+          headsOf.get(key(appEnvironment)) ?? [],
+          findingsOf.get(key(appEnvironment)) ?? [],
+          now,
+          lifecycle,
+        ),
+        scanCounts(scansOf.get(appEnvironment.app) ?? []),
       ),
     )
     .sort((a, b) => a.app.localeCompare(b.app) || a.environment.localeCompare(b.environment));

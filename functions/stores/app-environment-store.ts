@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AppEnvironmentItems } from '../../shared/app-environment-detail.ts';
 import type { ClassificationOverride } from '../../shared/classification-override.ts';
 import {
@@ -80,6 +80,39 @@ export const readAppEnvironmentsOfApp = (org: string, app: string) =>
   beginsWith<AppEnvironmentItem>(organizationKey(org).pk, `${appEnvironmentSortKeyPrefix}${app}#`);
 
 /**
+ * An update of an app-environment that one newer than it makes needless: its condition failing means
+ * the newer one is there. It never creates an app-environment that no instance reported.
+ */
+const updateUnlessNewer = (
+  org: string,
+  app: string,
+  environment: string,
+  update: Pick<
+    UpdateCommandInput,
+    'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+  > & {
+    newer: string;
+  },
+): Promise<void> =>
+  documents
+    .send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: appEnvironmentKey(org, app, environment),
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: `attribute_exists(reported) AND (${update.newer})`,
+        ExpressionAttributeNames: update.ExpressionAttributeNames,
+        ExpressionAttributeValues: update.ExpressionAttributeValues,
+      }),
+    )
+    .then(
+      () => undefined,
+      (error) => {
+        if (!isConditionFailure(error)) throw error;
+      },
+    );
+
+/**
  * Writes what the apps list shows of an app-environment, and its place in the list, unless a summary
  * computed later is there already (two refreshes may race; the later reads win).
  */
@@ -90,32 +123,20 @@ export async function writeInstanceSummary(
   summary: InstanceSummary,
   sortKey: string,
 ): Promise<void> {
-  await documents
-    .send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: appEnvironmentKey(org, app, environment),
-        UpdateExpression: 'SET summary = :summary, gsi1pk = :pk, gsi1sk = :sk',
-        ConditionExpression:
-          'attribute_exists(reported) AND (attribute_not_exists(summary) OR summary.#at <= :at)',
-        ExpressionAttributeNames: { '#at': 'at' },
-        ExpressionAttributeValues: {
-          ':summary': summary,
-          ':pk': appListPartition(org),
-          ':sk': sortKey,
-          ':at': summary.at,
-        },
-      }),
-    )
-    .catch((error) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+  await updateUnlessNewer(org, app, environment, {
+    UpdateExpression: 'SET summary = :summary, gsi1pk = :pk, gsi1sk = :sk',
+    newer: 'attribute_not_exists(summary) OR summary.#at <= :at',
+    ExpressionAttributeNames: { '#at': 'at' },
+    ExpressionAttributeValues: {
+      ':summary': summary,
+      ':pk': appListPartition(org),
+      ':sk': sortKey,
+      ':at': summary.at,
+    },
+  });
 }
 
-/**
- * Records an app's scan counts on one of its app-environments, unless counts from newer scans are
- * there already; never creates an app-environment that no instance reported.
- */
+/** Records an app's scan counts on one of its app-environments, unless counts from newer scans are there. */
 export async function writeScanCounts(
   org: string,
   app: string,
@@ -123,20 +144,11 @@ export async function writeScanCounts(
   counts: SeverityCounts,
   receivedAt: string,
 ): Promise<void> {
-  await documents
-    .send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: appEnvironmentKey(org, app, environment),
-        UpdateExpression: 'SET scan_counts = :counts, scans_received_at = :at',
-        ConditionExpression:
-          'attribute_exists(reported) AND (attribute_not_exists(scans_received_at) OR scans_received_at <= :at)',
-        ExpressionAttributeValues: { ':counts': counts, ':at': receivedAt },
-      }),
-    )
-    .catch((error) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+  await updateUnlessNewer(org, app, environment, {
+    UpdateExpression: 'SET scan_counts = :counts, scans_received_at = :at',
+    newer: 'attribute_not_exists(scans_received_at) OR scans_received_at <= :at',
+    ExpressionAttributeValues: { ':counts': counts, ':at': receivedAt },
+  });
 }
 
 /**

@@ -44,12 +44,23 @@ export async function retireSilentInstances(org: string, now: Date): Promise<num
       unindexed.map(({ app, environment }) => ({ org, app, environment }) satisfies EvaluationRequest),
     );
   }
+  // Grouped once: an organization of 100,000 app-environments has twice as many heads.
+  const headsOf = Map.groupBy(instances, (head) => `${head.app}#${head.environment}`);
+  const findingsOf = Map.groupBy(findings, (finding) => `${finding.app}#${finding.environment}`);
+  const scansOf = Map.groupBy(latestScans, (scan) => scan.app);
   for (const appEnvironment of appEnvironments) {
     const { app, environment } = appEnvironment;
-    if (retiredFrom.has(`${app}#${environment}`)) await summarizeAppEnvironment(org, app, environment);
+    const key = `${app}#${environment}`;
+    if (retiredFrom.has(key)) await summarizeAppEnvironment(org, app, environment);
     else {
-      const scans = latestScans.filter((scan) => scan.app === app);
-      await refreshSummary(org, appEnvironment, instances, findings, scans, now);
+      await refreshSummary(
+        org,
+        appEnvironment,
+        headsOf.get(key) ?? [],
+        findingsOf.get(key) ?? [],
+        scansOf.get(app) ?? [],
+        now,
+      );
     }
   }
   return retired;
