@@ -1,3 +1,5 @@
+import { consumedQueues } from '../../shared/resources.ts';
+
 /**
  * Monthly AWS cost of running Muster for a fleet, from public on-demand prices (us-east-1) and the
  * request units and durations the benchmark measured. Each line says what it assumes.
@@ -62,8 +64,10 @@ export function monthlyCost(fleet: Fleet, measured: MeasuredCosts): CostLine[] {
     consumerInvocations * (billedMs(measured.consumerMsPerRecord * batchSize) / 1000) * 0.5 +
     advisorySyncsPerMonth * (billedMs(measured.advisorySyncRun.ms) / 1000) * 1;
   // Each message: one send, its share of a receive and of a batch delete; plus Lambda's idle long polls
-  // (about five pollers per queue, one 20-second ReceiveMessage each at a time), for two queues.
-  const sqsRequests = heartbeats * (1 + 2 / Math.min(10, batchSize)) + 2 * 5 * (month / 20);
+  // on every queue a function consumes: five pollers each, one 20-second ReceiveMessage at a time (AWS
+  // says an idle queue may be polled by as few as two; five errs high).
+  const sqsRequests =
+    heartbeats * (1 + 2 / Math.min(10, batchSize)) + consumedQueues().length * 5 * (month / 20);
   const storageGb = (fleet.instances * measured.storageBytesPerInstance) / 1e9;
   // API access log line (~250 B) per request; Lambda platform logs are off (system log level WARN).
   const logsGb = (heartbeats * 250) / 1e9;
@@ -83,7 +87,7 @@ export function monthlyCost(fleet: Fleet, measured: MeasuredCosts): CostLine[] {
     {
       service: 'SQS',
       usd: (sqsRequests / 1e6) * prices.sqsStandardPerMillion,
-      basis: `${fmt(sqsRequests)} requests`,
+      basis: `${fmt(sqsRequests)} requests, idle polls of ${consumedQueues().length} queues included`,
     },
     {
       service: 'DynamoDB',

@@ -16,7 +16,14 @@ import { QueuePoller, queuesDrained } from '../../infra/local/queue-poller.ts';
 import { startLocalServers } from '../../infra/local/servers.ts';
 import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
 import { dependencyStates, diffDependencies } from '../../shared/inventory.ts';
-import { consumedQueue, type FunctionName, payloadBucket, queues, table } from '../../shared/resources.ts';
+import {
+  consumedQueue,
+  consumedQueues,
+  type FunctionName,
+  payloadBucket,
+  queues,
+  table,
+} from '../../shared/resources.ts';
 import { bundleFunctions, coldInitMs, sizeKb } from './bundles.ts';
 import { type CostLine, type MeasuredCosts, monthlyCost, prices, totalUsd } from './cost-model.ts';
 import { driftVersion, generateFleet, readLockfiles } from './fleet.ts';
@@ -764,7 +771,7 @@ ${Object.entries(costs)
   })
   .join('\n')}
 
-${costFor1000 <= 2 ? '' : `The target of $2 per 1,000 hourly instances is missed by $${(costFor1000 - 2).toFixed(2)}. The floor is per request: API Gateway's $1 per million requests alone is $0.72 for 720,000 heartbeats, and SQS adds a send, a receive and a delete per message at this rate (messages arrive too slowly to batch), plus Lambda's idle long polls on two queues. DynamoDB, the part Muster's design controls, is a small share.`}
+${costFor1000 <= 2 ? '' : `The target of $2 per 1,000 hourly instances is missed by $${(costFor1000 - 2).toFixed(2)}. The floor is per request: API Gateway's $1 per million requests alone is $0.72 for 720,000 heartbeats, and SQS adds a send, a receive and a delete per message at this rate (messages arrive too slowly to batch), plus Lambda's idle long polls on each of the ${consumedQueues().length} queues a function consumes. DynamoDB is a small share; its largest part is the one write of last_seen that each hourly heartbeat makes.`}
 
 ## Targets missed, and why
 
