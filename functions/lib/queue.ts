@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { payloadBucket, type QueueName, queues } from '../../shared/resources.ts';
+import { eachLimited } from './each-limited.ts';
 import { sqs } from './sqs.ts';
 
 interface ClaimCheck {
@@ -56,22 +57,18 @@ export async function enqueueAll(queueUrl: string, messages: unknown[], concurre
         .map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
     );
   }
-  let next = 0;
-  const send = async () => {
-    while (next < batches.length) {
-      let entries = batches[next++]!;
-      for (let attempt = 1; entries.length > 0; attempt++) {
-        if (attempt > maxAttempts) throw new Error(`${entries.length} messages not accepted by SQS`);
-        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-        const { Failed } = await sqs.send(
-          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
-        );
-        const failed = new Set((Failed ?? []).map((failure) => failure.Id));
-        entries = entries.filter((entry) => failed.has(entry.Id));
-      }
+  await eachLimited(batches, concurrency, async (batch) => {
+    let entries = batch;
+    for (let attempt = 1; entries.length > 0; attempt++) {
+      if (attempt > maxAttempts) throw new Error(`${entries.length} messages not accepted by SQS`);
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      const { Failed } = await sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+      );
+      const failed = new Set((Failed ?? []).map((failure) => failure.Id));
+      entries = entries.filter((entry) => failed.has(entry.Id));
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, send));
+  });
 }
 
 /** A queue message's JSON, fetched from the payload bucket when the queue carried a claim check. */

@@ -1,6 +1,7 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableKey } from '../../shared/entities/key-parts.ts';
 import { documents } from '../lib/dynamodb.ts';
+import { eachLimited } from '../lib/each-limited.ts';
 
 const maxBatch = 100;
 const maxAttempts = 8;
@@ -40,11 +41,6 @@ export async function batchGet<T extends TableKey>(
   for (let start = 0; start < unique.length; start += maxBatch)
     batches.push(unique.slice(start, start + maxBatch));
   const items = new Map<string, T>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrentBatches, batches.length) }, async () => {
-      while (next < batches.length) await getBatch(tableName, batches[next++]!, items, keyOf);
-    }),
-  );
+  await eachLimited(batches, concurrentBatches, (batch) => getBatch(tableName, batch, items, keyOf));
   return items;
 }

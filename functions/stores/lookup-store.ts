@@ -112,16 +112,23 @@ export async function lookup(org: string, query: PackageLookup): Promise<LookupR
     return { matches: [], totals: totalsFromRows([], selection), next_cursor: null };
   }
   if (selection.environment !== undefined || selection.ecosystem !== undefined) {
-    const [{ rows, next }, all] = await Promise.all([
-      readRows(org, query, selection),
-      readPackageUsage(org, query.package, query.selector.keys),
-    ]);
+    // Counts do not record environments or ecosystems: the rows give the totals, and the page too.
+    const selected = (await readPackageUsage(org, query.package, query.selector.keys))
+      .filter((row) => selection.ranks.includes(row.rank) && selects(selection, row))
+      .sort((a, b) => (a.gsi1sk < b.gsi1sk ? -1 : a.gsi1sk > b.gsi1sk ? 1 : 0));
+    const { cursor } = query;
+    const after = selected.filter((row) =>
+      cursor === undefined ? true : cursor.key ? row.gsi1sk > cursor.key.gsi1sk! : row.rank >= cursor.rank,
+    );
+    const page = after.slice(0, query.limit);
+    const last = page.at(-1);
+    const next =
+      last && after.length > query.limit
+        ? { rank: last.rank, key: { pk: last.pk, sk: last.sk, gsi1pk: last.gsi1pk, gsi1sk: last.gsi1sk } }
+        : undefined;
     return {
-      matches: rows.map(matchOf),
-      totals: totalsFromRows(
-        all.filter((row) => selects(selection, row)),
-        selection,
-      ),
+      matches: page.map(matchOf),
+      totals: totalsFromRows(selected, selection),
       next_cursor: next ? encodeCursor(next) : null,
     };
   }

@@ -27,6 +27,7 @@ import type { CountDelta, PendingUsage, UsageChanges, UsageOutboxRecord } from '
 import type { VersionSelector } from '../../shared/version-selector.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
+import { eachLimited } from '../lib/each-limited.ts';
 import { batchWrite } from './batch-write.ts';
 import { isConditionFailure } from './lease.ts';
 import { queryAll } from './query-all.ts';
@@ -116,15 +117,6 @@ const dropMarker = (org: string, token: string, delta: CountDelta) =>
       ExpressionAttributeNames: { '#marker': markerOf(token) },
     }),
   );
-
-/** Runs `work` on every item, at most `limit` at a time. */
-async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** Count updates in flight at once: enough to be quick, few enough not to flood the table or the client. */
 const updateConcurrency = 32;

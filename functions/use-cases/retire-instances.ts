@@ -29,11 +29,15 @@ export async function retireInstance(org: string, head: InstanceItem): Promise<b
  */
 export async function retireSilentInstances(org: string, now: Date): Promise<number> {
   const { instances, appEnvironments, findings, latestScans } = await readOrganizationItems(org);
-  const retiredFrom = new Set<string>();
+  // What was read before a retirement is out of date for its app-environment: one whose instance was
+  // evaluated on retiring has its row written by that evaluation; one whose stopped instance retired
+  // (no evaluation) has it written again from fresh reads.
+  const evaluated = new Set<string>();
+  const stoppedRetired = new Set<string>();
   let retired = 0;
   for (const head of instances) {
     if (instanceStatus(head, now, lifecycle) === 'retired' && (await retireInstance(org, head))) {
-      retiredFrom.add(`${head.app}#${head.environment}`);
+      (head.stopped_at === undefined ? evaluated : stoppedRetired).add(`${head.app}#${head.environment}`);
       retired++;
     }
   }
@@ -51,8 +55,8 @@ export async function retireSilentInstances(org: string, now: Date): Promise<num
   for (const appEnvironment of appEnvironments) {
     const { app, environment } = appEnvironment;
     const key = `${app}#${environment}`;
-    if (retiredFrom.has(key)) await summarizeAppEnvironment(org, app, environment);
-    else {
+    if (stoppedRetired.has(key)) await summarizeAppEnvironment(org, app, environment);
+    else if (!evaluated.has(key)) {
       await refreshSummary(
         org,
         appEnvironment,

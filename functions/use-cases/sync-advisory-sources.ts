@@ -11,6 +11,7 @@ import {
 import type { AdvisorySource, SourceState } from '../../shared/advisory-sources.ts';
 import type { SourceStateItem } from '../../shared/entities/advisory-source.ts';
 import { type AdvisoryFeed, advisoryFeed, type FeedRecord } from '../lib/advisory-feeds.ts';
+import { eachLimited } from '../lib/each-limited.ts';
 import { FeedError, type Validators } from '../lib/feed-client.ts';
 import {
   claimSyncRun,
@@ -74,14 +75,6 @@ type Download =
   | { state?: SourceStateItem; result: 'unchanged' }
   | { state?: SourceStateItem; result: Fetched }
   | { state?: SourceStateItem; error: Error };
-
-async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /**
  * A full sync takes what it can from one download of everything, and fetches the rest one by one: the

@@ -117,6 +117,24 @@ describe('GET /v1/lookup', () => {
       .map((h) => h.app);
     expect(filtered.matches.map((m: LookupMatch) => m.app)).toEqual(expected);
     expect(filtered.totals).toMatchObject({ app_environments: expected.length, instances: expected.length });
+    // The same rows a page at a time, through the cursor.
+    const paged: string[] = [];
+    let next: string | undefined;
+    do {
+      const body = bodyOf(
+        await lookup(key, {
+          package: 'plug',
+          requirement: '>= 1.0.0',
+          environment: 'staging',
+          internet_facing: 'true',
+          limit: '2',
+          ...(next ? { cursor: next } : {}),
+        }),
+      );
+      paged.push(...body.matches.map((m: LookupMatch) => m.app));
+      next = body.next_cursor ?? undefined;
+    } while (next);
+    expect(paged).toEqual(expected);
     const production = bodyOf(await lookup(key, { package: 'plug', version: '1.15.0', production: 'true' }));
     expect(production.totals.app_environments).toBe(
       heartbeats.filter((h, i) => h.environment === 'prod' && i % 4 === 0).length,
