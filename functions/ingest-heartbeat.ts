@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { acceptHeartbeat, type HeartbeatMessage } from '../shared/heartbeat.ts';
-import { required } from './lib/config.ts';
+import { inventoryHash } from '../shared/inventory.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
-import { enqueue } from './lib/queue.ts';
+import { enqueueUpload } from './lib/queue.ts';
 import { authenticate } from './stores/api-key-store.ts';
+import { touchHeartbeat } from './use-cases/touch-heartbeat.ts';
 
-const queueUrl = required('HEARTBEATS_QUEUE_URL');
-
+/**
+ * Accepts a heartbeat. One that changes nothing but its instance's last-seen time, as most do, is
+ * applied here at once; the rest go through the work queue to be written and evaluated.
+ */
 export const handler = httpRoute(async (event) => {
   const key = await authenticate(event, 'ingest');
   const receivedAt = new Date();
@@ -16,6 +19,7 @@ export const handler = httpRoute(async (event) => {
     received_at: receivedAt.toISOString(),
     heartbeat: acceptHeartbeat(jsonBody(event), receivedAt),
   };
-  await enqueue(queueUrl, message.id, message);
+  const touched = await touchHeartbeat(message, inventoryHash(message.heartbeat), { revive: false });
+  if (touched === 'write') await enqueueUpload('heartbeat', message.id, message);
   return json(202, { id: message.id });
 });

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { normalizeScanReport, type ScanMessage, scanUploadSchema } from '../shared/scan-report.ts';
 import { parseOrThrow } from '../shared/validation.ts';
-import { required } from './lib/config.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
-import { enqueue } from './lib/queue.ts';
+import { enqueueUpload } from './lib/queue.ts';
 import { authenticate } from './stores/api-key-store.ts';
-
-const queueUrl = required('SCANS_QUEUE_URL');
 
 export const handler = httpRoute(async (event) => {
   const key = await authenticate(event, 'ci');
@@ -19,6 +16,6 @@ export const handler = httpRoute(async (event) => {
     ...upload,
     findings,
   };
-  await enqueue(queueUrl, message.id, message);
+  await enqueueUpload('scan', message.id, message);
   return json(202, { id: message.id, findings: findings.length });
 });

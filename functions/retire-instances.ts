@@ -1,12 +1,18 @@
 import { logger } from './lib/logger.ts';
+import { enqueueAllWork } from './lib/queue.ts';
 import { listOrganizations } from './stores/organization-store.ts';
-import { retireSilentInstances } from './use-cases/retire-instances.ts';
 
-/** Fired daily: removes the instances silent for longer than the retention, organization by organization. */
-export const handler = async (): Promise<{ retired: number }> => {
-  const now = new Date();
-  let retired = 0;
-  for (const { org } of await listOrganizations()) retired += await retireSilentInstances(org, now);
-  logger.info('instances retired', { retired });
-  return { retired };
+/**
+ * Fired hourly: asks for each organization's sweep (retirement and the apps list's rows that time
+ * moved), one message each, so that organizations are swept side by side and one that fails is
+ * retried alone.
+ */
+export const handler = async (): Promise<{ organizations: number }> => {
+  const organizations = await listOrganizations();
+  await enqueueAllWork(
+    'sweep',
+    organizations.map(({ org }) => ({ org })),
+  );
+  logger.info('sweeps asked for', { organizations: organizations.length });
+  return { organizations: organizations.length };
 };

@@ -3,7 +3,14 @@ import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { AdvisorySource } from '../shared/advisory-sources.ts';
 import { lookupExportPrefix } from '../shared/lookup-export.ts';
-import { type FunctionName, functions, queues, schedules } from '../shared/resources.ts';
+import {
+  claimCheckPrefix,
+  type FunctionName,
+  functions,
+  queues,
+  schedules,
+  uploadKinds,
+} from '../shared/resources.ts';
 import { MusterHttpApi } from './constructs/http-api.ts';
 import { InventoryTable } from './constructs/inventory-table.ts';
 import { MessageQueue } from './constructs/message-queue.ts';
@@ -61,16 +68,17 @@ export class MusterStack extends Stack {
     for (const definition of Object.values(functions)) {
       const handler = handlers[definition.name];
       if (definition.table) handler.useTable(table, definition.table);
+      const sendsTo = [...(definition.sendsTo ?? []), ...(definition.sendsWork?.length ? ['work'] : [])];
       for (const { definition: queueDefinition, queue } of messageQueues) {
-        if (!definition.sendsTo?.includes(queueDefinition.name)) continue;
+        if (!sendsTo.includes(queueDefinition.name)) continue;
         queue.queue.grantSendMessages(handler.function);
         handler.function.addEnvironment(queueDefinition.urlEnv, queue.queue.queueUrl);
-        payloads.allow(handler, 'write', queueDefinition.name);
+      }
+      for (const kind of uploadKinds.filter((kind) => definition.sendsWork?.includes(kind))) {
+        payloads.allow(handler, 'write', claimCheckPrefix(kind));
       }
       if (definition.readsPayloads) {
-        for (const queue of Object.values(queues).filter((q) => q.consumer === definition.name)) {
-          payloads.allow(handler, 'read', queue.name);
-        }
+        for (const kind of uploadKinds) payloads.allow(handler, 'read', claimCheckPrefix(kind));
       }
       if (definition.exportsCsv) {
         payloads.allow(handler, 'write', lookupExportPrefix);
@@ -102,6 +110,9 @@ export class MusterStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    const work = messageQueues.find(({ definition }) => definition.name === 'work')!;
+    // The CLI's advisory import and sync against this stack put their work here (WORK_QUEUE_URL).
+    new CfnOutput(this, 'WorkQueueUrl', { value: work.queue.queue.queueUrl });
     for (const { definition, queue } of messageQueues) {
       new CfnOutput(this, `${pascal(definition.name)}DeadLetterQueueUrl`, {
         value: queue.deadLetterQueue.queueUrl,

@@ -11,7 +11,25 @@ export const table = {
   indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
 } as const;
 
-export type QueueName = 'heartbeats' | 'scans' | 'advisories' | 'evaluations' | 'alerts';
+export type QueueName = 'work' | 'alerts';
+
+/**
+ * What travels on the work queue, each kind handled by its own module of the process-work consumer.
+ * One queue carries them all because Lambda long-polls each queue it consumes, busy or not: every
+ * consumed queue costs about 650,000 requests a month whatever the fleet, which at a thousand
+ * instances would be more than their heartbeats cost.
+ */
+export type WorkKind = 'heartbeat' | 'scan' | 'advisory' | 'evaluation' | 'sweep';
+
+/**
+ * Kinds that carry what agents and CI upload, up to 1 MiB a request: the only ones large enough to
+ * travel as a claim check.
+ */
+export const uploadKinds = ['heartbeat', 'scan'] as const satisfies readonly WorkKind[];
+export type UploadKind = (typeof uploadKinds)[number];
+
+/** Where a claim-checked message of this kind waits in the payload bucket. */
+export const claimCheckPrefix = (kind: UploadKind): string => `${kind}s`;
 
 export interface QueueDefinition {
   name: QueueName;
@@ -28,45 +46,16 @@ export interface QueueDefinition {
 }
 
 export const queues: Record<QueueName, QueueDefinition> = {
-  heartbeats: {
-    name: 'heartbeats',
-    urlEnv: 'HEARTBEATS_QUEUE_URL',
-    visibilityTimeoutSeconds: 180,
-    maxReceiveCount: 5,
-    batchSize: 25,
-    maxBatchingWindowSeconds: 2,
-    consumer: 'process-heartbeats',
-  },
-  scans: {
-    name: 'scans',
-    urlEnv: 'SCANS_QUEUE_URL',
-    visibilityTimeoutSeconds: 180,
-    maxReceiveCount: 5,
-    batchSize: 10,
-    maxBatchingWindowSeconds: 2,
-    consumer: 'process-scans',
-  },
-  advisories: {
-    name: 'advisories',
-    urlEnv: 'ADVISORIES_QUEUE_URL',
-    // Re-matching one advisory reads every organization's usage rows of its packages and fans the
-    // evaluations out; it gets the longest timeout.
+  work: {
+    name: 'work',
+    urlEnv: 'WORK_QUEUE_URL',
     visibilityTimeoutSeconds: 900,
     maxReceiveCount: 5,
-    batchSize: 5,
-    maxBatchingWindowSeconds: 0,
-    consumer: 'match-advisories',
-  },
-  evaluations: {
-    name: 'evaluations',
-    urlEnv: 'EVALUATIONS_QUEUE_URL',
-    visibilityTimeoutSeconds: 360,
-    maxReceiveCount: 5,
-    // Each record is one app-environment's evaluation; Lambda runs batches side by side, which is the
-    // point: a re-match that concerns 100,000 app-environments spreads over many invocations.
-    batchSize: 10,
-    maxBatchingWindowSeconds: 0,
-    consumer: 'evaluate-app-environments',
+    // Up to 25 records in 2 seconds: the heartbeats of a deploy's instances arrive together and share
+    // one evaluation of their app-environment.
+    batchSize: 25,
+    maxBatchingWindowSeconds: 2,
+    consumer: 'process-work',
   },
   alerts: {
     name: 'alerts',
@@ -109,14 +98,11 @@ export const payloadBucket = {
 export type FunctionName =
   | 'advisories'
   | 'apps'
-  | 'evaluate-app-environments'
   | 'health'
   | 'ingest-heartbeat'
   | 'ingest-scan'
   | 'lookup'
-  | 'match-advisories'
-  | 'process-heartbeats'
-  | 'process-scans'
+  | 'process-work'
   | 'retire-instances'
   | 'suppress-finding'
   | 'sync-advisories'
@@ -131,7 +117,9 @@ export interface FunctionDefinition {
   timeoutSeconds: number;
   /** What the function touches; the stack grants exactly this and nothing else. */
   table?: 'read' | 'read-write';
-  sendsTo?: QueueName[];
+  sendsTo?: Exclude<QueueName, 'work'>[];
+  /** The kinds of message it puts on the work queue. */
+  sendsWork?: WorkKind[];
   /** Consumers read claim-checked message bodies from the payload bucket. */
   readsPayloads?: boolean;
   /** Writes CSV answers too large for a response to the payload bucket, and presigns their download. */
@@ -151,14 +139,6 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     knowsAdvisorySources: true,
   },
   apps: { name: 'apps', entry: 'functions/apps.ts', memoryMb: 512, timeoutSeconds: 29, table: 'read-write' },
-  'evaluate-app-environments': {
-    name: 'evaluate-app-environments',
-    entry: 'functions/evaluate-app-environments.ts',
-    memoryMb: 1024,
-    timeoutSeconds: 60,
-    table: 'read-write',
-    sendsTo: ['alerts'],
-  },
   health: { name: 'health', entry: 'functions/health.ts', memoryMb: 128, timeoutSeconds: 3 },
   'ingest-heartbeat': {
     name: 'ingest-heartbeat',
@@ -167,7 +147,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 10,
     // Read-write: the key's last-used time is recorded on use.
     table: 'read-write',
-    sendsTo: ['heartbeats'],
+    sendsWork: ['heartbeat'],
   },
   'ingest-scan': {
     name: 'ingest-scan',
@@ -175,7 +155,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 256,
     timeoutSeconds: 10,
     table: 'read-write',
-    sendsTo: ['scans'],
+    sendsWork: ['scan'],
   },
   lookup: {
     name: 'lookup',
@@ -185,40 +165,28 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     table: 'read-write',
     exportsCsv: true,
   },
-  'match-advisories': {
-    name: 'match-advisories',
-    entry: 'functions/match-advisories.ts',
+  'process-work': {
+    name: 'process-work',
+    entry: 'functions/process-work.ts',
     memoryMb: 1024,
+    // A re-match reads every organization's usage rows of an advisory's packages before it fans the
+    // evaluations out; the rest of the work takes seconds.
     timeoutSeconds: 150,
-    table: 'read',
-    sendsTo: ['evaluations'],
-  },
-  'process-heartbeats': {
-    name: 'process-heartbeats',
-    entry: 'functions/process-heartbeats.ts',
-    memoryMb: 512,
-    timeoutSeconds: 30,
     table: 'read-write',
     readsPayloads: true,
+    // Evaluations send what a finding's alert outbox holds; a re-match, and a sweep that finds
+    // app-environments never indexed, fan evaluations out.
     sendsTo: ['alerts'],
-  },
-  'process-scans': {
-    name: 'process-scans',
-    entry: 'functions/process-scans.ts',
-    memoryMb: 256,
-    timeoutSeconds: 30,
-    table: 'read-write',
-    readsPayloads: true,
+    sendsWork: ['evaluation'],
   },
   'retire-instances': {
     name: 'retire-instances',
     entry: 'functions/retire-instances.ts',
     memoryMb: 256,
-    timeoutSeconds: 300,
-    table: 'read-write',
-    // Its evaluations send what an earlier evaluation left in a finding's alert outbox; app-environments
-    // whose usage rows were never written are evaluated through the evaluations queue.
-    sendsTo: ['alerts', 'evaluations'],
+    timeoutSeconds: 60,
+    // It lists the organizations and asks for each one's sweep, which the work consumer runs.
+    table: 'read',
+    sendsWork: ['sweep'],
   },
   'suppress-finding': {
     name: 'suppress-finding',
@@ -233,7 +201,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     memoryMb: 1024,
     timeoutSeconds: 900,
     table: 'read-write',
-    sendsTo: ['advisories'],
+    sendsWork: ['advisory'],
     knowsAdvisorySources: true,
   },
   'update-app': {

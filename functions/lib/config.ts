@@ -4,8 +4,7 @@ import type { Lifecycle } from '../../shared/instance-status.ts';
 /** Settings from the environment, validated once at cold start so a misdeployment fails loudly. */
 const environmentSchema = z.object({
   TABLE_NAME: z.string().min(1).default('muster'),
-  HEARTBEATS_QUEUE_URL: z.url().optional(),
-  SCANS_QUEUE_URL: z.url().optional(),
+  WORK_QUEUE_URL: z.url().optional(),
   /** An unchanged heartbeat refreshes last_seen at most this often per instance. */
   LAST_SEEN_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(600),
   /** Heartbeats are expected this often. */
@@ -43,9 +42,3 @@ export const lifecycle: Lifecycle = {
   retentionSeconds: config.RETENTION_SECONDS,
   stoppedRetentionSeconds: Math.min(config.RETENTION_SECONDS, 24 * 3600),
 };
-
-export function required<K extends keyof Config>(name: K): NonNullable<Config[K]> {
-  const value = config[name];
-  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
-  return value as NonNullable<Config[K]>;
-}

@@ -1,10 +1,22 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { payloadBucket, type QueueName, queues } from '../../shared/resources.ts';
+import {
+  claimCheckPrefix,
+  payloadBucket,
+  type QueueName,
+  queues,
+  type UploadKind,
+  type WorkKind,
+} from '../../shared/resources.ts';
 import { eachLimited } from './each-limited.ts';
 import { sqs } from './sqs.ts';
 
 interface ClaimCheck {
   claim_check: { key: string };
+}
+
+/** Every message on the work queue says what it is, so that its consumer hands it to the right module. */
+export interface WorkEnvelope {
+  kind: WorkKind;
 }
 
 const bucketName = () => {
@@ -24,20 +36,25 @@ export function queueUrl(queue: QueueName): string {
 const s3 = () => import('./s3.ts').then((module) => module.s3);
 
 /**
- * Puts a message on a queue; the caller answers 202 only after SQS has accepted it. A large message
- * goes to the payload bucket first and the queue carries its key.
+ * Puts an upload on the work queue; the caller answers 202 only after SQS has accepted it. A large one
+ * goes to the payload bucket first, under its kind's prefix, and the queue carries its key.
  */
-export async function enqueue(queueUrl: string, id: string, message: unknown): Promise<void> {
-  let body = JSON.stringify(message);
+export async function enqueueUpload(kind: UploadKind, id: string, message: object): Promise<void> {
+  let body = JSON.stringify({ kind, ...message });
   if (Buffer.byteLength(body) > payloadBucket.claimCheckThresholdBytes) {
-    const key = `${new URL(queueUrl).pathname.split('/').pop()}/${id}.json`;
+    const key = `${claimCheckPrefix(kind)}/${id}.json`;
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     await (await s3()).send(
       new PutObjectCommand({ Bucket: bucketName(), Key: key, Body: body, ContentType: 'application/json' }),
     );
-    body = JSON.stringify({ claim_check: { key } } satisfies ClaimCheck);
+    body = JSON.stringify({ kind, claim_check: { key } } satisfies WorkEnvelope & ClaimCheck);
   }
-  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl('work'), MessageBody: body }));
+}
+
+/** Puts one small message on a queue. */
+export async function enqueue(queue: QueueName, message: unknown): Promise<void> {
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(queue), MessageBody: JSON.stringify(message) }));
 }
 
 /** SendMessageBatch takes at most ten entries. */
@@ -45,16 +62,18 @@ const maxBatch = 10;
 const maxAttempts = 5;
 
 /**
- * Puts many small messages on a queue, ten to a request, several requests at a time, retrying the
- * entries SQS reports as failed; throws if some still fail, so that the caller's message is retried.
+ * Puts many small pieces of work on the work queue, ten to a request, several requests at a time,
+ * retrying the entries SQS reports as failed; throws if some still fail, so that the caller's message
+ * is retried.
  */
-export async function enqueueAll(queueUrl: string, messages: unknown[], concurrency = 16): Promise<void> {
+export async function enqueueAllWork(kind: WorkKind, messages: object[], concurrency = 16): Promise<void> {
+  const url = queueUrl('work');
   const batches: { Id: string; MessageBody: string }[][] = [];
   for (let start = 0; start < messages.length; start += maxBatch) {
     batches.push(
       messages
         .slice(start, start + maxBatch)
-        .map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+        .map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify({ kind, ...message }) })),
     );
   }
   await eachLimited(batches, concurrency, async (batch) => {
@@ -62,9 +81,7 @@ export async function enqueueAll(queueUrl: string, messages: unknown[], concurre
     for (let attempt = 1; entries.length > 0; attempt++) {
       if (attempt > maxAttempts) throw new Error(`${entries.length} messages not accepted by SQS`);
       if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      const { Failed } = await sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
-      );
+      const { Failed } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
       const failed = new Set((Failed ?? []).map((failure) => failure.Id));
       entries = entries.filter((entry) => failed.has(entry.Id));
     }

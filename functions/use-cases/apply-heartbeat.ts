@@ -1,28 +1,22 @@
 import { instanceKey } from '../../shared/entities/instance.ts';
 import type { HeartbeatMessage } from '../../shared/heartbeat.ts';
-import {
-  dependenciesExpireAt,
-  dependenciesOutlive,
-  headExpiresAt,
-  instanceStatus,
-} from '../../shared/instance-status.ts';
-import { dependencyStates, diffDependencies, inventoryHash, planHeartbeat } from '../../shared/inventory.ts';
-import { config, lifecycle } from '../lib/config.ts';
+import { dependenciesExpireAt, dependenciesOutlive, headExpiresAt } from '../../shared/instance-status.ts';
+import { dependencyStates, diffDependencies, inventoryHash } from '../../shared/inventory.ts';
+import { lifecycle } from '../lib/config.ts';
 import { logger } from '../lib/logger.ts';
 import {
   type HeadWrite,
   leaseInstance,
-  readHeadState,
   readInstanceDependencies,
   recordClassification,
   setStopped,
-  touchHead,
   writeDependencies,
   writeHead,
 } from '../stores/inventory-store.ts';
 import { releaseLease } from '../stores/lease.ts';
 import { evaluateAppEnvironment } from './evaluate-app-environment.ts';
 import { summarizeAppEnvironment } from './summarize-app-environment.ts';
+import { touchHeartbeat } from './touch-heartbeat.ts';
 
 export type HeartbeatOutcome = 'ignored' | 'coalesced' | 'touched' | 'written';
 
@@ -47,37 +41,14 @@ interface PendingWrite {
  */
 async function prepareHeartbeat(message: HeartbeatMessage): Promise<HeartbeatOutcome | PendingWrite> {
   const { org, heartbeat } = message;
-  const key = instanceKey(org, heartbeat.app, heartbeat.environment, heartbeat.instance);
   const hash = inventoryHash(heartbeat);
-  const head = await readHeadState(key);
-  const plan = planHeartbeat({
-    head,
-    sentAt: heartbeat.sent_at,
-    stopping: heartbeat.stopping === true,
-    hash,
-    receivedAt: message.received_at,
-    lastSeenIntervalSeconds: config.LAST_SEEN_INTERVAL_SECONDS,
-    lifecycle,
-  });
-  if (plan.kind === 'ignore') return 'ignored';
-  if (plan.kind === 'coalesce') return 'coalesced';
-  if (plan.kind === 'touch') {
-    const touched = await touchHead(key, {
-      sentAt: heartbeat.sent_at,
-      seenAt: message.received_at,
-      expiresAt: headExpiresAt(message.received_at, lifecycle),
-      hash,
-    });
-    // Otherwise the head moved since it was read: decide again under the lease.
-    if (touched) {
-      // An instance back from silence is running again: the apps list counts it so at once.
-      if (head?.last_seen && instanceStatus(head, new Date(message.received_at), lifecycle) === 'stale') {
-        await refreshAppsRow(org, heartbeat.app, heartbeat.environment);
-      }
-      return 'touched';
-    }
+  const touch = await touchHeartbeat(message, hash, { revive: true });
+  if (touch === 'write') return writeUnderLease(message, hash);
+  if (touch === 'revived') {
+    await refreshAppsRow(org, heartbeat.app, heartbeat.environment);
+    return 'touched';
   }
-  return writeUnderLease(message, hash);
+  return touch;
 }
 
 /**

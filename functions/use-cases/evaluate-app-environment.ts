@@ -6,7 +6,7 @@ import { alertOf, computeFindings, diffFindings, needsAlert } from '../../shared
 import { type InstanceStatus, instanceStatus, isLive } from '../../shared/instance-status.ts';
 import { diffUsage, usageRows } from '../../shared/usage.ts';
 import { lifecycle } from '../lib/config.ts';
-import { enqueue, queueUrl } from '../lib/queue.ts';
+import { enqueue } from '../lib/queue.ts';
 import { advisoriesForPackages } from '../stores/advisory-store.ts';
 import { readAppEnvironment, readDependencies, readInstances } from '../stores/app-environment-store.ts';
 import {
@@ -52,9 +52,8 @@ function statusForEvaluation(head: InstanceItem, now: Date): InstanceStatus {
 async function deliverAlerts(findings: FindingItem[]): Promise<void> {
   const pending = findings.filter((finding) => finding.alert !== undefined);
   if (pending.length === 0) return;
-  const alertsQueue = queueUrl('alerts');
   for (const finding of pending) {
-    await enqueue(alertsQueue, finding.alert!.id, finding.alert!.event);
+    await enqueue('alerts', finding.alert!.event);
     await markAlertDelivered(finding, finding.alert!.id);
   }
 }

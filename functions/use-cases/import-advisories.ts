@@ -2,7 +2,7 @@ import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
 import { AdvisoryFormatError, parseAdvisory } from '../../shared/advisories/parse.ts';
 import type { MergeReason, Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import type { AdvisoryFile } from '../lib/advisory-files.ts';
-import { enqueueAll, queueUrl } from '../lib/queue.ts';
+import { enqueueAllWork } from '../lib/queue.ts';
 import { readSourceRecordsById, saveVulnerabilities } from '../stores/advisory-store.ts';
 
 export interface ImportResult {
@@ -17,8 +17,8 @@ export interface ImportResult {
 /** Asks for each vulnerability that changed to be matched against what runs, at once. */
 async function matchChanged(changed: Vulnerability[]): Promise<void> {
   if (changed.length === 0) return;
-  await enqueueAll(
-    queueUrl('advisories'),
+  await enqueueAllWork(
+    'advisory',
     changed.map(({ id }) => ({ vulnerability: id })),
   );
 }

@@ -3,7 +3,7 @@ import type { InstanceItem } from '../../shared/entities/instance.ts';
 import type { EvaluationRequest } from '../../shared/evaluation-request.ts';
 import { instanceStatus } from '../../shared/instance-status.ts';
 import { lifecycle } from '../lib/config.ts';
-import { enqueueAll, queueUrl } from '../lib/queue.ts';
+import { enqueueAllWork } from '../lib/queue.ts';
 import { readOrganizationItems } from '../stores/organization-store.ts';
 import { deleteSilentInstance } from '../stores/retirement-store.ts';
 import { evaluateAppEnvironment } from './evaluate-app-environment.ts';
@@ -43,8 +43,8 @@ export async function retireSilentInstances(org: string, now: Date): Promise<num
   }
   const unindexed = appEnvironments.filter((appEnvironment) => !appEnvironment.usage_indexed);
   if (unindexed.length > 0) {
-    await enqueueAll(
-      queueUrl('evaluations'),
+    await enqueueAllWork(
+      'evaluation',
       unindexed.map(({ app, environment }) => ({ org, app, environment }) satisfies EvaluationRequest),
     );
   }

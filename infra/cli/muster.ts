@@ -35,8 +35,9 @@ const usage = `Usage: npm run muster -- <command>
 Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TABLE_NAME targets a
 deployed table instead. lookup uses MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), else
 ~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}), else the local stack's demo read key.
-advisories import and sync against a deployed stack need ADVISORIES_QUEUE_URL too; sync reads the
-sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF CNA's CVE records).`;
+advisories import and sync against a deployed stack need WORK_QUEUE_URL too (the stack's WorkQueueUrl
+output); sync reads the sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF
+CNA's CVE records).`;
 
 class UsageError extends Error {}
 
@@ -134,15 +135,17 @@ async function orgs(action: string | undefined, options: Options) {
   console.log(`Weekly summary of ${org} goes to: ${emails.join(', ') || 'nobody'}`);
 }
 
-/** Connects to the deployed table and advisories queue, or to the local stack. */
+/** Connects to the deployed table and work queue, or to the local stack. */
 function connectForAdvisories(): void {
   if (!process.env.MUSTER_TABLE_NAME) {
     connect();
     return;
   }
   process.env.TABLE_NAME = process.env.MUSTER_TABLE_NAME;
-  if (!process.env.ADVISORIES_QUEUE_URL)
-    throw new UsageError('with MUSTER_TABLE_NAME, set ADVISORIES_QUEUE_URL too');
+  if (!process.env[queues.work.urlEnv])
+    throw new UsageError(
+      `with MUSTER_TABLE_NAME, set ${queues.work.urlEnv} too (the stack's WorkQueueUrl output)`,
+    );
 }
 
 const counted = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;

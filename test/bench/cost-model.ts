@@ -1,4 +1,4 @@
-import { consumedQueues } from '../../shared/resources.ts';
+import { consumedQueues, functions, queues } from '../../shared/resources.ts';
 
 /**
  * Monthly AWS cost of running Muster for a fleet, from public on-demand prices (us-east-1) and the
@@ -22,14 +22,17 @@ export const prices = {
 };
 
 export interface MeasuredCosts {
-  /** Base-table plus index write units of one unchanged heartbeat once its last-seen interval passed. */
+  /** Write units of one unchanged heartbeat once its last-seen interval passed: the ingest route's touch. */
   touchWru: number;
+  /** Read units of an unchanged heartbeat: the ingest route reads the instance's head. */
+  unchangedRru: number;
   /** Write units of a changed heartbeat (a deploy); every instance is assumed to change once a week. */
   changedWru: number;
-  unchangedRru: number;
+  /** The ingest route's time for a heartbeat it applies itself. */
   ingestMs: number;
-  consumerMsPerRecord: number;
-  /** Bytes stored per instance (head and dependency items, base table and index). */
+  /** The work consumer's time for a changed heartbeat. */
+  consumerMsPerChange: number;
+  /** Bytes stored per instance (head and dependency items, usage rows, index). */
   storageBytesPerInstance: number;
   /** The usual advisory sync run, every ten minutes whatever the fleet: its units and duration. */
   advisorySyncRun: { rru: number; wru: number; ms: number };
@@ -41,8 +44,15 @@ export interface Fleet {
 }
 
 const month = 30 * 24 * 3600;
+const weeksPerMonth = 4.35;
 const lastSeenIntervalSeconds = 600;
 const advisorySyncsPerMonth = month / 600;
+/**
+ * Lambda long-polls each queue it consumes, busy or not: five concurrent 20-second ReceiveMessage
+ * calls when traffic is low, which it "can optimize to as few as 2" (AWS Lambda's SQS scaling page).
+ * Five errs high.
+ */
+const idlePollers = 5;
 
 export interface CostLine {
   service: string;
@@ -50,27 +60,36 @@ export interface CostLine {
   basis: string;
 }
 
+const gb = (megabytes: number) => megabytes / 1024;
+
 export function monthlyCost(fleet: Fleet, measured: MeasuredCosts): CostLine[] {
   const heartbeats = (fleet.instances * month) / fleet.intervalSeconds;
-  const perSecond = heartbeats / month;
-  // Lambda's SQS poller fills batches only as fast as messages come within the 2 s batching window.
-  const batchSize = Math.min(25, Math.max(1, perSecond * 2));
-  const consumerInvocations = heartbeats / batchSize;
+  // The ingest route applies what changes nothing; only a changed inventory goes through the queue.
+  const changes = fleet.instances * weeksPerMonth;
+  // Lambda's SQS poller fills batches only as fast as changes come within the 2 s batching window.
+  const batchSize = Math.min(queues.work.batchSize, Math.max(1, (changes / month) * 2));
+  const consumerInvocations = changes / batchSize;
   // An unchanged heartbeat writes last_seen only once per interval; at 5-minute heartbeats every other one.
   const touchesPerHeartbeat = Math.min(1, fleet.intervalSeconds / lastSeenIntervalSeconds);
-  const billedMs = (ms: number) => Math.max(1, Math.ceil(ms));
+  const billedSeconds = (ms: number) => Math.max(1, Math.ceil(ms)) / 1000;
+  const ingestMb = functions['ingest-heartbeat'].memoryMb;
+  const consumerMb = functions['process-work'].memoryMb;
+  const syncMb = functions['sync-advisories'].memoryMb;
   const lambdaCompute =
-    heartbeats * (billedMs(measured.ingestMs) / 1000) * 0.25 +
-    consumerInvocations * (billedMs(measured.consumerMsPerRecord * batchSize) / 1000) * 0.5 +
-    advisorySyncsPerMonth * (billedMs(measured.advisorySyncRun.ms) / 1000) * 1;
-  // Each message: one send, its share of a receive and of a batch delete; plus Lambda's idle long polls
-  // on every queue a function consumes: five pollers each, one 20-second ReceiveMessage at a time (AWS
-  // says an idle queue may be polled by as few as two; five errs high).
-  const sqsRequests =
-    heartbeats * (1 + 2 / Math.min(10, batchSize)) + consumedQueues().length * 5 * (month / 20);
+    heartbeats * billedSeconds(measured.ingestMs) * gb(ingestMb) +
+    consumerInvocations * billedSeconds(measured.consumerMsPerChange * batchSize) * gb(consumerMb) +
+    advisorySyncsPerMonth * billedSeconds(measured.advisorySyncRun.ms) * gb(syncMb);
+  // Each change: one send, its share of a receive and of a batch delete; plus Lambda's idle long polls.
+  const idlePolls = consumedQueues().length * idlePollers * (month / 20);
+  const sqsRequests = changes * (1 + 2 / Math.min(10, batchSize)) + idlePolls;
   const storageGb = (fleet.instances * measured.storageBytesPerInstance) / 1e9;
   // API access log line (~250 B) per request; Lambda platform logs are off (system log level WARN).
   const logsGb = (heartbeats * 250) / 1e9;
+  const writeUnits =
+    heartbeats * touchesPerHeartbeat * measured.touchWru +
+    changes * measured.changedWru +
+    advisorySyncsPerMonth * measured.advisorySyncRun.wru;
+  const readUnits = heartbeats * measured.unchangedRru + advisorySyncsPerMonth * measured.advisorySyncRun.rru;
   return [
     {
       service: 'API Gateway',
@@ -82,27 +101,22 @@ export function monthlyCost(fleet: Fleet, measured: MeasuredCosts): CostLine[] {
       usd:
         ((heartbeats + consumerInvocations + advisorySyncsPerMonth) / 1e6) * prices.lambdaRequestsPerMillion +
         lambdaCompute * prices.lambdaArmGbSecond,
-      basis: `${fmt(heartbeats + consumerInvocations + advisorySyncsPerMonth)} invocations (ingest 256 MB, consumer 512 MB in batches of ${batchSize.toFixed(1)}, the advisory sync every 10 minutes at 1 GB)`,
+      basis: `${fmt(heartbeats + consumerInvocations + advisorySyncsPerMonth)} invocations (ingest at ${ingestMb} MB, the work consumer at ${consumerMb} MB for the changes, the advisory sync every 10 minutes at ${syncMb} MB)`,
     },
     {
       service: 'SQS',
       usd: (sqsRequests / 1e6) * prices.sqsStandardPerMillion,
-      basis: `${fmt(sqsRequests)} requests, idle polls of ${consumedQueues().length} queues included`,
+      basis: `${fmt(sqsRequests)} requests, of which ${fmt(idlePolls)} idle polls of ${consumedQueues().length} consumed queue${consumedQueues().length === 1 ? '' : 's'}`,
     },
     {
       service: 'DynamoDB',
       usd:
-        ((heartbeats * touchesPerHeartbeat * measured.touchWru +
-          fleet.instances * 4.35 * measured.changedWru +
-          advisorySyncsPerMonth * measured.advisorySyncRun.wru) /
-          1e6) *
-          prices.dynamoWritePerMillion +
-        ((heartbeats * measured.unchangedRru + advisorySyncsPerMonth * measured.advisorySyncRun.rru) / 1e6) *
-          prices.dynamoReadPerMillion +
+        (writeUnits / 1e6) * prices.dynamoWritePerMillion +
+        (readUnits / 1e6) * prices.dynamoReadPerMillion +
         storageGb * (prices.dynamoStorageGbMonth + prices.dynamoPitrGbMonth),
-      basis: `${fmt(heartbeats * touchesPerHeartbeat * measured.touchWru)} WRU, ${fmt(heartbeats * measured.unchangedRru)} RRU, ${storageGb.toFixed(3)} GB`,
+      basis: `${fmt(writeUnits)} WRU, ${fmt(readUnits)} RRU, ${storageGb.toFixed(3)} GB`,
     },
-    { service: 'SES', usd: (4.35 / 1000) * prices.sesPerThousand, basis: 'one weekly summary' },
+    { service: 'SES', usd: (weeksPerMonth / 1000) * prices.sesPerThousand, basis: 'one weekly summary' },
     {
       service: 'CloudWatch Logs',
       usd: logsGb * prices.logsIngestPerGb + logsGb * prices.logsStoragePerGbMonth,

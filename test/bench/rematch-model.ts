@@ -16,6 +16,8 @@ export interface RematchModelInput {
   /** One evaluation, for the case where every app-environment concerned changes. */
   msPerEvaluation: number;
   batchSize: number;
+  /** Evaluations of one batch that the consumer runs side by side. */
+  inBatchConcurrency: number;
 }
 
 export interface RematchModel {
@@ -32,7 +34,7 @@ export function rematchModel(input: RematchModelInput): RematchModel {
   const readSeconds = (pages * input.msPerMegabytePage) / 1000;
   const fanOutSeconds =
     (Math.ceil(input.appEnvironments / 10 / input.sendConcurrency) * input.msPerSendBatch) / 1000;
-  const batchSeconds = (input.batchSize * input.msPerEvaluation) / 1000;
+  const batchSeconds = (Math.ceil(input.batchSize / input.inBatchConcurrency) * input.msPerEvaluation) / 1000;
   let remaining = input.appEnvironments;
   let seconds = 0;
   // One-second steps: concurrent batches grow by five a second (300 a minute) up to 1,000.

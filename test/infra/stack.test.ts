@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MusterStack } from '../../infra/muster-stack.ts';
 import { parseAdvisorySources } from '../../shared/advisory-sources.ts';
 import { lookupExportPrefix } from '../../shared/lookup-export.ts';
-import { functions, queues, routes } from '../../shared/resources.ts';
+import { claimCheckPrefix, functions, queues, routes, uploadKinds } from '../../shared/resources.ts';
 
 const testSources = 'osv:https://osv.example/Hex,cve:https://cna.example/cves/index.json';
 
@@ -29,19 +29,30 @@ beforeAll(() => {
 
 type Resource = { Properties: Record<string, unknown> };
 
-const policiesOf = (functionName: string) => {
+type Statement = { Action: string | string[]; Resource: unknown };
+
+const statementsOf = (functionName: string): Statement[] => {
   const roleId = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
     id.startsWith(functionName.replace(/(^|-)([a-z])/g, (_, __, l: string) => l.toUpperCase())),
   )?.[0];
   expect(roleId).toBeDefined();
-  const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
     .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId!))
-    .flatMap(
-      (policy) =>
-        (policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
-    );
-  return new Set(statements.flatMap((statement) => [statement.Action].flat()));
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 };
+
+const policiesOf = (functionName: string) =>
+  new Set(statementsOf(functionName).flatMap((statement) => [statement.Action].flat()));
+
+/** The payload bucket's object prefixes that a function may touch with the action, as `/<prefix>/*`. */
+const payloadGrants = (functionName: string, action: 's3:GetObject' | 's3:PutObject'): string[] =>
+  statementsOf(functionName)
+    .filter((statement) => [statement.Action].flat().includes(action))
+    // Fn::Join of the bucket's ARN and the prefix: the last part names what may be touched.
+    .map((statement) =>
+      String((statement.Resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].at(-1)),
+    )
+    .sort();
 
 describe('MusterStack', () => {
   it('passes the cdk-nag AwsSolutions checks, every exception acknowledged with a reason', () => {
@@ -64,7 +75,7 @@ describe('MusterStack', () => {
     );
   });
 
-  it('gives every queue a dead-letter queue and its consumer partial batch responses', () => {
+  it('gives every queue a dead-letter queue and the work queue one consumer with partial batch responses', () => {
     template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) },
@@ -73,7 +84,7 @@ describe('MusterStack', () => {
     template.resourceCountIs('AWS::SQS::Queue', Object.keys(queues).length * 2);
     template.resourcePropertiesCountIs(
       'AWS::Lambda::EventSourceMapping',
-      { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: queues.heartbeats.batchSize },
+      { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: queues.work.batchSize },
       1,
     );
   });
@@ -156,7 +167,7 @@ describe('MusterStack', () => {
         's3:PutObject',
       ]),
     );
-    expect(policiesOf('process-heartbeats').has('s3:GetObject')).toBe(true);
+    expect(policiesOf('process-work').has('s3:GetObject')).toBe(true);
     expect(policiesOf('health')).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents']));
     const summary = policiesOf('weekly-summary');
     expect(summary.has('ses:SendEmail')).toBe(true);
@@ -166,7 +177,7 @@ describe('MusterStack', () => {
 
   it('lets every function that evaluates findings deliver their alerts', () => {
     // Any evaluation sends what an earlier one left in a finding's alert outbox.
-    for (const name of ['process-heartbeats', 'evaluate-app-environments', 'retire-instances']) {
+    for (const name of ['process-work', 'update-app']) {
       expect(policiesOf(name).has('sqs:SendMessage'), name).toBe(true);
       const [, lambda] = Object.entries(
         template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
@@ -178,38 +189,35 @@ describe('MusterStack', () => {
     }
   });
 
-  it('lets the re-match only read the table and ask for evaluations', () => {
-    const rematch = policiesOf('match-advisories');
-    expect(rematch.has('dynamodb:Query')).toBe(true);
-    expect([...rematch].filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual(
+  it('lets the hourly schedule only read the organizations and ask for their sweeps', () => {
+    const schedule = policiesOf('retire-instances');
+    expect([...schedule].filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual(
       [],
     );
-    expect(rematch.has('sqs:SendMessage')).toBe(true);
+    expect(schedule.has('sqs:SendMessage')).toBe(true);
+    expect([...schedule].some((action) => action.startsWith('s3:'))).toBe(false);
   });
+
+  it('lets each uploader write its own claim checks, and the work consumer read them', () => {
+    // The prefix the code writes a claim check under is the one granted: on AWS the queue's own name
+    // is generated, so neither may come from it.
+    expect(payloadGrants('ingest-heartbeat', 's3:PutObject')).toEqual([
+      `/${claimCheckPrefix('heartbeat')}/*`,
+    ]);
+    expect(payloadGrants('ingest-scan', 's3:PutObject')).toEqual([`/${claimCheckPrefix('scan')}/*`]);
+    expect(payloadGrants('process-work', 's3:GetObject')).toEqual(
+      uploadKinds.map((kind) => `/${claimCheckPrefix(kind)}/*`).sort(),
+    );
+    expect(payloadGrants('process-work', 's3:PutObject')).toEqual([]);
+  });
+
   it('lets the lookup write and read its CSV exports, and nothing else of the payload bucket', () => {
-    const lookupRole = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
-      id.startsWith('Lookup'),
-    )!;
-    const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
-      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(lookupRole))
-      .flatMap(
-        (policy) =>
-          (
-            policy.Properties.PolicyDocument as {
-              Statement: { Action: string | string[]; Resource: unknown }[];
-            }
-          ).Statement,
-      )
-      .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('s3:')));
-    expect(statements.flatMap((statement) => [statement.Action].flat()).sort()).toEqual([
+    expect(payloadGrants('lookup', 's3:PutObject')).toEqual([`/${lookupExportPrefix}/*`]);
+    expect(payloadGrants('lookup', 's3:GetObject')).toEqual([`/${lookupExportPrefix}/*`]);
+    expect([...policiesOf('lookup')].filter((action) => action.startsWith('s3:')).sort()).toEqual([
       's3:GetObject',
       's3:PutObject',
     ]);
-    for (const statement of statements) {
-      // Fn::Join of the bucket's ARN and the prefix: the last part names what may be touched.
-      const [, parts] = (statement.Resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-      expect(parts.at(-1)).toBe(`/${lookupExportPrefix}/*`);
-    }
     expect(lookupExportPrefix).toBe('exports');
   });
 });

@@ -5,16 +5,16 @@ import { handler as apps } from '../../functions/apps.ts';
 import { readAdvisorySource } from '../../functions/lib/advisory-files.ts';
 import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { readAppEnvironmentFindings, writeFindingChanges } from '../../functions/stores/finding-store.ts';
 import { handler as suppress } from '../../functions/suppress-finding.ts';
 import { importAdvisories } from '../../functions/use-cases/import-advisories.ts';
 import { type FindingItem, findingKeys } from '../../shared/entities/finding.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
 import { osvRecord } from '../support/advisory-feed-server.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
-import { keyFor, receiveAll } from '../support/local-services.ts';
+import { keyFor, receiveAll, receiveWork } from '../support/local-services.ts';
 import { rematch } from '../support/rematch.ts';
 
 /**
@@ -31,7 +31,7 @@ async function store(org: string, heartbeat: Partial<Heartbeat>, secondsAgo = 60
     { sent_at: recently(secondsAgo), ...heartbeat },
     recently(secondsAgo - 1),
   );
-  expect((await processHeartbeats(sqsEvent([message]), context)).batchItemFailures).toEqual([]);
+  expect((await processWork(workEvent('heartbeat', [message]), context)).batchItemFailures).toEqual([]);
 }
 
 const detail = async (key: string) => {
@@ -72,7 +72,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
 
   beforeAll(async () => {
     imported = await importAdvisories(await readAdvisorySource(advisories));
-    await receiveAll('advisories');
+    await receiveWork('advisory');
   }, 120_000);
 
   it('imports every file, one vulnerability per flaw, and a second import changes nothing', async () => {
@@ -157,7 +157,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
         sent_at: recently(30),
       }),
     );
-    expect((await processHeartbeats(sqsEvent(messages), context)).batchItemFailures).toEqual([]);
+    expect((await processWork(workEvent('heartbeat', messages), context)).batchItemFailures).toEqual([]);
     const plug = (await detail(await keyFor(org, 'read'))).findings.find(
       (f: { id: string }) => f.id === 'CVE-2026-54892',
     );
@@ -211,7 +211,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     };
     const result = await importAdvisories([{ name: `${id}.json`, content: JSON.stringify(osv) }]);
     expect(result.changed).toEqual([id]);
-    const queued = await receiveAll('advisories');
+    const queued = await receiveWork('advisory');
     expect(queued).toContainEqual({ vulnerability: id });
     await rematch([{ vulnerability: id }]);
     const finding = (await detail(key)).findings.find((f: { id: string }) => f.id === id);

@@ -3,15 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as advisoriesHandler } from '../../functions/advisories.ts';
 import { handler as apps } from '../../functions/apps.ts';
 import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { readVulnerability } from '../../functions/stores/advisory-store.ts';
 import { handler as syncAdvisories } from '../../functions/sync-advisories.ts';
 import { type SyncOptions, syncAdvisorySources } from '../../functions/use-cases/sync-advisory-sources.ts';
 import { parseAdvisorySources, type SourceState } from '../../shared/advisory-sources.ts';
 import { AdvisoryFeedServer, cveRecord, osvRecord } from '../support/advisory-feed-server.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
-import { keyFor, receiveAll } from '../support/local-services.ts';
+import { keyFor, receiveWork } from '../support/local-services.ts';
 import { rematch } from '../support/rematch.ts';
 
 /**
@@ -38,7 +38,7 @@ const sources = () => parseAdvisorySources(`${feed.osvSource},${feed.cveSource}`
 /** One sync; then every vulnerability it queued is matched, as match-advisories does from the queue. */
 async function sync(options: SyncOptions = {}) {
   const result = await syncAdvisorySources(sources(), { requestTimeoutMs: 2_000, ...options });
-  const queued = await receiveAll('advisories');
+  const queued = await receiveWork('advisory');
   if (queued.length > 0) await rematch(queued);
   return Object.fromEntries(result.sources.map((source) => [source.source.slice(0, 3), source]));
 }
@@ -78,7 +78,7 @@ beforeAll(async () => {
     },
     recently(59),
   );
-  expect((await processHeartbeats(sqsEvent([message]), context)).batchItemFailures).toEqual([]);
+  expect((await processWork(workEvent('heartbeat', [message]), context)).batchItemFailures).toEqual([]);
   feed.osv.set(
     ids.narrowed,
     osvRecord(ids.narrowed, pkg.narrowed, '2026-11-01T10:00:00Z', { introduced: '0', fixed: '2.0.0' }),

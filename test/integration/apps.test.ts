@@ -2,12 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { handler as apps } from '../../functions/apps.ts';
 import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
 import { handler as updateApp } from '../../functions/update-app.ts';
 import { retireSilentInstances } from '../../functions/use-cases/retire-instances.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeatMessage, mixedAppEnvironments, recently, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor } from '../support/local-services.ts';
 
@@ -15,7 +15,7 @@ async function store(org: string, heartbeats: (Partial<Heartbeat> & { received?:
   const messages = heartbeats.map(({ received, ...h }) =>
     heartbeatMessage(org, { sent_at: received ?? recently(60), ...h }, received ?? recently(59)),
   );
-  expect((await processHeartbeats(sqsEvent(messages), context)).batchItemFailures).toEqual([]);
+  expect((await processWork(workEvent('heartbeat', messages), context)).batchItemFailures).toEqual([]);
 }
 
 const get = async (key: string, path: string, pathParameters?: Record<string, string>) => {

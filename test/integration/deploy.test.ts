@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { readAppEnvironmentUsage } from '../../functions/stores/usage-store.ts';
 import { evaluateAppEnvironment } from '../../functions/use-cases/evaluate-app-environment.ts';
 import type { HeartbeatMessage } from '../../shared/heartbeat.ts';
-import { context, sqsEvent } from '../support/events.ts';
+import { context, workEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
 
 vi.mock('../../functions/use-cases/evaluate-app-environment.ts', async (importOriginal) => {
@@ -13,7 +13,7 @@ vi.mock('../../functions/use-cases/evaluate-app-environment.ts', async (importOr
 });
 
 async function deliver(messages: HeartbeatMessage[]) {
-  expect((await processHeartbeats(sqsEvent(messages), context)).batchItemFailures).toEqual([]);
+  expect((await processWork(workEvent('heartbeat', messages), context)).batchItemFailures).toEqual([]);
 }
 
 /** A deploy: many instances of one app-environment report at once, with the versions it already runs. */

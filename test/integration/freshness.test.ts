@@ -1,10 +1,11 @@
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { handler as apps } from '../../functions/apps.ts';
-import { handler as evaluateAppEnvironments } from '../../functions/evaluate-app-environments.ts';
 import { documents } from '../../functions/lib/dynamodb.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
+import { handler as askForSweeps } from '../../functions/retire-instances.ts';
+import { readOrganizationItems } from '../../functions/stores/organization-store.ts';
 import { handler as suppress } from '../../functions/suppress-finding.ts';
 import { evaluateAppEnvironment } from '../../functions/use-cases/evaluate-app-environment.ts';
 import { importAdvisories } from '../../functions/use-cases/import-advisories.ts';
@@ -15,9 +16,9 @@ import { type FindingItem, findingKeys } from '../../shared/entities/finding.ts'
 import { instanceKey } from '../../shared/entities/instance.ts';
 import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
 import { queues, table } from '../../shared/resources.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
-import { keyFor, receiveAll } from '../support/local-services.ts';
+import { keyFor, receiveAll, receiveWork } from '../support/local-services.ts';
 
 /** A seam in the finding store: lets a test hold an evaluation between its reads and its write. */
 let beforeFindingWrite: (writes: FindingItem[]) => Promise<void> = async () => {};
@@ -70,7 +71,7 @@ function message(org: string, { secondsAgo = 60, ...heartbeat }: Report): Heartb
 }
 
 async function deliver(...messages: HeartbeatMessage[]) {
-  return (await processHeartbeats(sqsEvent(messages), context)).batchItemFailures;
+  return (await processWork(workEvent('heartbeat', messages), context)).batchItemFailures;
 }
 
 /** An instance that loads only the test's package: no runtime, so that no OTP advisory imported by another test file applies. */
@@ -247,14 +248,30 @@ describe('deploys', () => {
       ).matches;
     expect(await found()).toEqual([]);
     await retireSilentInstances(org, new Date());
-    const requests = (await receiveAll('evaluations')).filter(
+    const requests = (await receiveWork('evaluation')).filter(
       (request) => (request as { org: string }).org === org,
     );
     expect(requests).toEqual([{ org, app: 'billing', environment: 'prod' }]);
-    expect((await evaluateAppEnvironments(sqsEvent(requests), context)).batchItemFailures).toEqual([]);
+    expect((await processWork(workEvent('evaluation', requests), context)).batchItemFailures).toEqual([]);
     expect(await found()).toEqual([
       expect.objectContaining({ app: 'billing', environment: 'prod', version: '2.0.0' }),
     ]);
+  });
+
+  it('sweeps each organization from a message of its own, which the hourly schedule sends', async () => {
+    const org = uniqueOrg();
+    await keyFor(org, 'read');
+    await deliver(goodbye(org, 'web-1', '2.0.0', 25 * 3600), running(org, 'web-2', '2.0.0'));
+    const { organizations } = await askForSweeps();
+    const sweeps = await receiveWork('sweep');
+    expect(sweeps).toHaveLength(organizations);
+    expect(sweeps.filter((sweep) => (sweep as { org: string }).org === org)).toEqual([{ org }]);
+    // Nothing is retired until the sweep runs.
+    const heads = async () =>
+      (await readOrganizationItems(org)).instances.map((head) => head.instance).sort();
+    expect(await heads()).toEqual(['web-1', 'web-2']);
+    expect((await processWork(workEvent('sweep', [{ org }]), context)).batchItemFailures).toEqual([]);
+    expect(await heads()).toEqual(['web-2']);
   });
 
   it('retires a stopped instance a day after its goodbye, with its dependency items', async () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/ingest-heartbeat.ts';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
-import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
+import { readHeadState, readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
+import { instanceKey } from '../../shared/entities/instance.ts';
 import { maxBodyBytes } from '../../shared/resources.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
-import { heartbeat, uniqueOrg } from '../support/fixtures.ts';
-import { keyFor, receiveAll } from '../support/local-services.ts';
+import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
+import { heartbeat, heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
+import { keyFor, receiveWork } from '../support/local-services.ts';
 
 const post = (key: string | undefined, body: unknown, extra: Partial<Parameters<typeof httpEvent>[0]> = {}) =>
   handler(httpEvent({ method: 'POST', path: '/v1/heartbeat', key, body, ...extra }), context);
@@ -17,7 +18,7 @@ describe('POST /v1/heartbeat', () => {
     const result = await post(key, { ...heartbeat(), unknown_field: 'dropped' });
     expect(result.statusCode).toBe(202);
     const { id } = bodyOf(result);
-    const messages = (await receiveAll('heartbeats')) as { id: string; org: string; heartbeat: object }[];
+    const messages = (await receiveWork('heartbeat')) as { id: string; org: string; heartbeat: object }[];
     const message = messages.find((m) => m.id === id);
     expect(message?.org).toBe(org);
     expect(message?.heartbeat).toEqual(heartbeat());
@@ -31,12 +32,47 @@ describe('POST /v1/heartbeat', () => {
     }));
     const result = await post(await keyFor(org, 'ingest'), { ...heartbeat(), deps });
     expect(result.statusCode).toBe(202);
-    const messages = (await receiveAll('heartbeats')) as { claim_check?: { key: string } }[];
+    const messages = (await receiveWork('heartbeat')) as { claim_check?: { key: string } }[];
     const claimCheck = messages.find((m) => m.claim_check?.key.endsWith(`${bodyOf(result).id}.json`));
     expect(claimCheck).toBeDefined();
-    const response = await processHeartbeats(sqsEvent([claimCheck]), context);
+    const response = await processWork(workEvent('heartbeat', [claimCheck]), context);
     expect(response.batchItemFailures).toEqual([]);
     expect(await readInstanceDependencies(org, 'billing', 'prod', 'billing@web-1')).toHaveLength(4003);
+  });
+
+  it('applies a heartbeat that changes nothing itself; only changes travel through the queue', async () => {
+    const org = uniqueOrg();
+    const key = await keyFor(org, 'ingest');
+    const head = () => readHeadState(instanceKey(org, 'billing', 'prod', 'billing@web-1'));
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    const known = heartbeatMessage(org, { sent_at: minutesAgo(60) }, minutesAgo(60));
+    expect((await processWork(workEvent('heartbeat', [known]), context)).batchItemFailures).toEqual([]);
+
+    // Seen an hour ago, the same inventory: last_seen moves here, and nothing is queued.
+    const touchedAt = minutesAgo(0);
+    expect((await post(key, heartbeat({ sent_at: touchedAt }))).statusCode).toBe(202);
+    expect(await head()).toMatchObject({ sent_at: touchedAt });
+    expect(Date.parse((await head())!.last_seen!)).toBeGreaterThan(Date.parse(minutesAgo(1)));
+    // Again within the last-seen interval: nothing is written, nothing queued.
+    expect((await post(key, heartbeat({ sent_at: new Date().toISOString() }))).statusCode).toBe(202);
+    expect(await head()).toMatchObject({ sent_at: touchedAt });
+    expect(await receiveWork('heartbeat')).toEqual([]);
+
+    // A changed inventory, and a stop, go through the queue.
+    const changed = await post(key, heartbeat({ sent_at: new Date().toISOString(), deps: [] }));
+    const stopping = await post(key, heartbeat({ sent_at: new Date().toISOString(), stopping: true }));
+    const queued = (await receiveWork('heartbeat')) as { id: string }[];
+    expect(queued.map(({ id }) => id).sort()).toEqual([bodyOf(changed).id, bodyOf(stopping).id].sort());
+  });
+
+  it('queues the heartbeat of an instance back from silence, whose app-environment is counted again', async () => {
+    const org = uniqueOrg();
+    const hoursAgo = new Date(Date.now() - 4 * 3600_000).toISOString();
+    const silent = heartbeatMessage(org, { sent_at: hoursAgo }, hoursAgo);
+    expect((await processWork(workEvent('heartbeat', [silent]), context)).batchItemFailures).toEqual([]);
+    const result = await post(await keyFor(org, 'ingest'), heartbeat({ sent_at: new Date().toISOString() }));
+    const queued = (await receiveWork('heartbeat')) as { id: string }[];
+    expect(queued.map(({ id }) => id)).toEqual([bodyOf(result).id]);
   });
 
   it('answers 401 without a key or with an unknown one, and 403 for another scope', async () => {

@@ -3,20 +3,23 @@ import { describe, expect, it, vi } from 'vitest';
 import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
 import { documents } from '../../functions/lib/dynamodb.ts';
 import { handler as lookupHandler } from '../../functions/lookup.ts';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { readPackageCatalog, writeUsageChanges } from '../../functions/stores/usage-store.ts';
 import { packageCatalogKey } from '../../shared/entities/organization.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
 import type { LookupMatch } from '../../shared/lookup.ts';
 import { table } from '../../shared/resources.ts';
 import { diffUsage, usageRows } from '../../shared/usage.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeatMessage, mixedAppEnvironments, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor } from '../support/local-services.ts';
 
 async function store(org: string, ...heartbeats: Partial<Heartbeat>[]) {
-  const response = await processHeartbeats(
-    sqsEvent(heartbeats.map((h) => heartbeatMessage(org, h))),
+  const response = await processWork(
+    workEvent(
+      'heartbeat',
+      heartbeats.map((h) => heartbeatMessage(org, h)),
+    ),
     context,
   );
   expect(response.batchItemFailures).toEqual([]);

@@ -2,19 +2,19 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
 import { documents } from '../../functions/lib/dynamodb.ts';
-import { handler } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
 import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
 import { instanceKey } from '../../shared/entities/instance.ts';
 import { usagePartition } from '../../shared/entities/usage.ts';
 import type { HeartbeatMessage } from '../../shared/heartbeat.ts';
 import { table } from '../../shared/resources.ts';
-import { context, sqsEvent } from '../support/events.ts';
+import { context, workEvent } from '../support/events.ts';
 import { heartbeatMessage, sentRecently, uniqueOrg } from '../support/fixtures.ts';
 
 async function deliver(...messages: HeartbeatMessage[]) {
   capacityMeter.reset();
-  const response = await handler(sqsEvent(messages), context);
+  const response = await processWork(workEvent('heartbeat', messages), context);
   return { failures: response.batchItemFailures, units: capacityMeter.snapshot() };
 }
 
@@ -148,8 +148,8 @@ describe('process-heartbeats', () => {
   it('reports a message that does not parse as a failure of that record only', async () => {
     const org = uniqueOrg();
     const good = heartbeatMessage(org);
-    const event = sqsEvent([good, '{"not":"a heartbeat"}']);
-    const response = await handler(event, context);
+    const event = workEvent('heartbeat', [good, '{"not":"a heartbeat"}']);
+    const response = await processWork(event, context);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.messageId }]);
     expect(await versions(org)).toHaveProperty('plug', '1.16.1');
   });

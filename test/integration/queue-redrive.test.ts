@@ -9,9 +9,9 @@ import { eventually, receiveAll } from '../support/local-services.ts';
 
 const sqs = new SQSClient({});
 const poller = new QueuePoller({
-  queue: consumedQueue('heartbeats'),
-  url: testQueues.heartbeats.url,
-  arn: testQueues.heartbeats.arn,
+  queue: consumedQueue('work'),
+  url: testQueues.work.url,
+  arn: testQueues.work.arn,
   visibilityTimeoutSeconds: 1,
 });
 
@@ -21,11 +21,9 @@ describe('the local event source mapping', () => {
   it('applies good messages and moves a failing one to the dead-letter queue after maxReceiveCount', async () => {
     const org = uniqueOrg();
     const send = (body: unknown) =>
-      sqs.send(
-        new SendMessageCommand({ QueueUrl: testQueues.heartbeats.url, MessageBody: JSON.stringify(body) }),
-      );
-    await send({ id: 'poison', org, received_at: 'not a date', heartbeat: {} });
-    await send(heartbeatMessage(org));
+      sqs.send(new SendMessageCommand({ QueueUrl: testQueues.work.url, MessageBody: JSON.stringify(body) }));
+    await send({ kind: 'heartbeat', id: 'poison', org, received_at: 'not a date', heartbeat: {} });
+    await send({ kind: 'heartbeat', ...heartbeatMessage(org) });
     poller.start();
 
     await eventually(async () => {
@@ -33,7 +31,7 @@ describe('the local event source mapping', () => {
       expect(dependencies.map((d) => d.name)).toContain('plug');
     });
     const deadLetters = await eventually(async () => {
-      const bodies = await receiveAll('heartbeats', 'deadLetterUrl');
+      const bodies = await receiveAll('work', 'deadLetterUrl');
       expect(bodies).toHaveLength(1);
       return bodies;
     }, 30_000);

@@ -3,13 +3,13 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler as ingest } from '../../functions/ingest-scan.ts';
 import { documents } from '../../functions/lib/dynamodb.ts';
-import { handler as processScans } from '../../functions/process-scans.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { latestScanKey, scanKey } from '../../shared/entities/scan.ts';
 import { table } from '../../shared/resources.ts';
 import type { ScanMessage } from '../../shared/scan-report.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { uniqueOrg } from '../support/fixtures.ts';
-import { keyFor, receiveAll } from '../support/local-services.ts';
+import { keyFor, receiveWork } from '../support/local-services.ts';
 
 const mixAudit = new URL('../../../shared/scans/mix_audit/insecure-phoenix.json', import.meta.url);
 const upload = (key: string, body: unknown) =>
@@ -29,10 +29,10 @@ describe.skipIf(!existsSync(mixAudit))('scan upload of a real mix_audit report',
     });
     expect(accepted.statusCode).toBe(202);
     expect(bodyOf(accepted).findings).toBe(14);
-    const messages = (await receiveAll('scans')) as ScanMessage[];
+    const messages = (await receiveWork('scan')) as ScanMessage[];
     const message = messages.find((m) => m.id === bodyOf(accepted).id)!;
     expect(message.org).toBe(org);
-    expect((await processScans(sqsEvent([message, message]), context)).batchItemFailures).toEqual([]);
+    expect((await processWork(workEvent('scan', [message, message]), context)).batchItemFailures).toEqual([]);
     const stored = await documents.send(
       new GetCommand({ TableName: table.name, Key: scanKey(org, 'shop', commit, 'mix_audit') }),
     );
@@ -62,8 +62,8 @@ describe('POST /v1/scans', () => {
       commit_sha: 'c'.repeat(40),
       received_at: '2026-11-29T10:00:00Z',
     };
-    await processScans(sqsEvent([newer]), context);
-    await processScans(sqsEvent([older]), context);
+    await processWork(workEvent('scan', [newer]), context);
+    await processWork(workEvent('scan', [older]), context);
     const latest = await documents.send(
       new GetCommand({ TableName: table.name, Key: latestScanKey(org, 'shop', 'sobelow') }),
     );

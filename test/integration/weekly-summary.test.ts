@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { setSummaryRecipients } from '../../functions/stores/organization-store.ts';
 import { handler as weeklySummary } from '../../functions/weekly-summary.ts';
-import { context, sqsEvent } from '../support/events.ts';
+import { context, workEvent } from '../support/events.ts';
 import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor, servers } from '../support/local-services.ts';
 
@@ -24,8 +24,8 @@ describe('weekly-summary', () => {
     await keyFor(org, 'read');
     await setSummaryRecipients(org, ['security@acme.example']);
     const now = new Date().toISOString();
-    await processHeartbeats(
-      sqsEvent([heartbeatMessage(org, { sent_at: now, instance: 'web-1' }, now)]),
+    await processWork(
+      workEvent('heartbeat', [heartbeatMessage(org, { sent_at: now, instance: 'web-1' }, now)]),
       context,
     );
     const silent = uniqueOrg('silent');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+import type { WorkKind } from '../../shared/resources.ts';
 
 export interface HttpRequest {
   method?: string;
@@ -68,6 +69,29 @@ export function sqsEvent(bodies: unknown[]): SQSEvent {
       awsRegion: 'us-east-1',
     })),
   };
+}
+
+/**
+ * Messages of one kind as the work queue delivers them: each body says its kind, unless it already
+ * does or is not a JSON object (a test of what the consumer makes of a broken body).
+ */
+export function workEvent(kind: WorkKind, bodies: unknown[]): SQSEvent {
+  return sqsEvent(
+    bodies.map((body) => {
+      const parsed = typeof body === 'string' ? parseOrUndefined(body) : body;
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || 'kind' in parsed)
+        return body;
+      return { kind, ...parsed };
+    }),
+  );
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export const context = { functionName: 'test', awsRequestId: 'test' } as Context;

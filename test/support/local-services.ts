@@ -1,8 +1,13 @@
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
 import { createApiKey } from '../../functions/stores/api-key-store.ts';
 import type { Scope } from '../../shared/api-keys.ts';
-import type { QueueName } from '../../shared/resources.ts';
+import type { QueueName, WorkKind } from '../../shared/resources.ts';
 import { testQueues } from './local-aws.ts';
 
 export const servers = inject('servers');
@@ -19,18 +24,56 @@ export async function receiveAll(
   queue: QueueName,
   which: 'url' | 'deadLetterUrl' = 'url',
 ): Promise<unknown[]> {
-  const bodies: unknown[] = [];
+  return (await receiveMessages(testQueues[queue][which])).map((message) =>
+    JSON.parse(message.Body ?? 'null'),
+  );
+}
+
+/**
+ * Receives the work of one kind that this test file's work queue holds, each message as its producer
+ * made it (without the kind it was sent as); work of other kinds stays on the queue, visible again at
+ * once.
+ */
+export async function receiveWork(
+  kind: WorkKind,
+  which: 'url' | 'deadLetterUrl' = 'url',
+): Promise<unknown[]> {
+  const url = testQueues.work[which];
+  const messages = await receiveMessages(url);
+  const ofKind = (message: Message) =>
+    (JSON.parse(message.Body ?? 'null') as { kind?: string }).kind === kind;
+  const others = messages.filter((message) => !ofKind(message));
+  for (let start = 0; start < others.length; start += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: others.slice(start, start + 10).map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle!,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+  return messages.filter(ofKind).map((message) => {
+    const { kind: _, ...body } = JSON.parse(message.Body!) as { kind: string };
+    return body;
+  });
+}
+
+async function receiveMessages(url: string): Promise<Message[]> {
+  const messages: Message[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
-        QueueUrl: testQueues[queue][which],
+        QueueUrl: url,
         MaxNumberOfMessages: 10,
-        WaitTimeSeconds: bodies.length === 0 ? 1 : 0,
+        WaitTimeSeconds: messages.length === 0 ? 1 : 0,
         VisibilityTimeout: 60,
       }),
     );
-    if (Messages.length === 0) return bodies;
-    bodies.push(...Messages.map((message) => JSON.parse(message.Body ?? 'null')));
+    if (Messages.length === 0) return messages;
+    messages.push(...Messages);
   }
 }
 

@@ -1,8 +1,7 @@
 import { expect } from 'vitest';
-import { handler as evaluateAppEnvironments } from '../../functions/evaluate-app-environments.ts';
-import { handler as matchAdvisories } from '../../functions/match-advisories.ts';
-import { context, sqsEvent } from './events.ts';
-import { receiveAll } from './local-services.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
+import { context, workEvent } from './events.ts';
+import { receiveWork } from './local-services.ts';
 
 /**
  * Re-matches the vulnerabilities that these advisory messages name, as the match-advisories consumer
@@ -10,10 +9,10 @@ import { receiveAll } from './local-services.ts';
  * evaluations it asked for.
  */
 export async function rematch(messages: unknown[]): Promise<number> {
-  expect((await matchAdvisories(sqsEvent(messages), context)).batchItemFailures).toEqual([]);
-  const requests = await receiveAll('evaluations');
+  expect((await processWork(workEvent('advisory', messages), context)).batchItemFailures).toEqual([]);
+  const requests = await receiveWork('evaluation');
   if (requests.length > 0) {
-    expect((await evaluateAppEnvironments(sqsEvent(requests), context)).batchItemFailures).toEqual([]);
+    expect((await processWork(workEvent('evaluation', requests), context)).batchItemFailures).toEqual([]);
   }
   return requests.length;
 }

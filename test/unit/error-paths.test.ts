@@ -4,10 +4,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handler as ingest } from '../../functions/ingest-heartbeat.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
-import { handler as processHeartbeats } from '../../functions/process-heartbeats.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
 import { generateApiKey } from '../../shared/api-keys.ts';
 import { apiKeyKey } from '../../shared/entities/api-key.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeat, heartbeatMessage } from '../support/fixtures.ts';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
@@ -67,8 +67,8 @@ describe('when AWS fails', () => {
         Item: { sent_at: '2099-01-01T00:00:00Z', inventory_hash: 'x', last_seen: '2099-01-01T00:00:00Z' },
       };
     });
-    const event = sqsEvent([good, unlucky]);
-    const response = await processHeartbeats(event, context);
+    const event = workEvent('heartbeat', [good, unlucky]);
+    const response = await processWork(event, context);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.messageId }]);
   });
 });

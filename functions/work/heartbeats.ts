@@ -1,11 +1,12 @@
-import { type HeartbeatMessage, heartbeatMessageSchema } from '../shared/heartbeat.ts';
-import { logger } from './lib/logger.ts';
-import { messageBody } from './lib/queue.ts';
-import { sqsBatchConsumer } from './lib/sqs-consumer.ts';
-import { applyHeartbeats } from './use-cases/apply-heartbeat.ts';
+import type { HeartbeatMessage } from '../../shared/heartbeat.ts';
+import { heartbeatMessageSchema } from '../../shared/heartbeat.ts';
+import { logger } from '../lib/logger.ts';
+import { messageBody } from '../lib/queue.ts';
+import { applyHeartbeats } from '../use-cases/apply-heartbeat.ts';
+import type { WorkHandler } from './work-handler.ts';
 
 // A message that does not parse was validated at ingest already: failing it sends it on to the DLQ.
-export const handler = sqsBatchConsumer(async (records) => {
+export const processHeartbeats: WorkHandler = async (records) => {
   const parsed = await Promise.allSettled(
     records.map(async (record) => heartbeatMessageSchema.parse(await messageBody(record.body))),
   );
@@ -22,4 +23,4 @@ export const handler = sqsBatchConsumer(async (records) => {
     }
     return applied;
   });
-});
+};
