@@ -15,7 +15,7 @@ interface ClaimCheck {
 }
 
 /** Every message on the work queue says what it is, so that its consumer hands it to the right module. */
-export interface WorkEnvelope {
+interface WorkEnvelope {
   kind: WorkKind;
 }
 
