@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { acceptHeartbeat, type HeartbeatMessage } from '../shared/heartbeat.ts';
 import { inventoryHash } from '../shared/inventory.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
+import { logger } from './lib/logger.ts';
 import { enqueueUpload } from './lib/queue.ts';
 import { authenticate } from './stores/api-key-store.ts';
 import { touchHeartbeat } from './use-cases/touch-heartbeat.ts';
@@ -19,7 +20,13 @@ export const handler = httpRoute(async (event) => {
     received_at: receivedAt.toISOString(),
     heartbeat: acceptHeartbeat(jsonBody(event), receivedAt),
   };
-  const touched = await touchHeartbeat(message, inventoryHash(message.heartbeat), { revive: false });
+  // Should the table fail here, the queue takes the heartbeat and its consumer applies it.
+  const touched = await touchHeartbeat(message, inventoryHash(message.heartbeat), { revive: false }).catch(
+    (error: Error) => {
+      logger.warn('heartbeat not applied at ingest; queued', { error: error.name, reason: error.message });
+      return 'write' as const;
+    },
+  );
   if (touched === 'write') await enqueueUpload('heartbeat', message.id, message);
   return json(202, { id: message.id });
 });

@@ -33,6 +33,8 @@ const throttled = Object.assign(new Error('Rate of requests exceeds the allowed 
 
 describe('when AWS fails', () => {
   it('answers 500 without details when SQS refuses the heartbeat, so the agent retries', async () => {
+    // An instance never seen: its heartbeat must go through the queue.
+    dynamodb.on(GetCommand).resolves({});
     const key = knownKey('ingest');
     sqs.on(SendMessageCommand).rejects(new Error('secret internal detail'));
     const result = await ingest(
@@ -42,6 +44,21 @@ describe('when AWS fails', () => {
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({ error: { code: 'internal', message: 'internal error' } });
     expect(result.body).not.toContain('secret');
+  });
+
+  it('queues a heartbeat whose instance head cannot be read, instead of failing it', async () => {
+    dynamodb.on(GetCommand).rejects(throttled);
+    const key = knownKey('ingest');
+    sqs.on(SendMessageCommand).resolves({});
+    const result = await ingest(
+      httpEvent({ method: 'POST', path: '/v1/heartbeat', key, body: heartbeat() }),
+      context,
+    );
+    expect(result.statusCode).toBe(202);
+    const sent = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => JSON.parse(call.args[0].input.MessageBody!));
+    expect(sent).toEqual([expect.objectContaining({ kind: 'heartbeat', id: bodyOf(result).id })]);
   });
 
   it('answers 500 when the key cannot be read, never 401 for a key that may be valid', async () => {
