@@ -658,7 +658,7 @@ function scaleTargets(): string {
     ]),
     row([
       'a re-match of 100,000 app-environments within 15 minutes in AWS',
-      `${round(modelMinutes, 1)} minutes (model)`,
+      `${modelMinutes.toFixed(1)} minutes (model)`,
       verdict(modelMinutes <= 15),
     ]),
     row([
@@ -779,7 +779,7 @@ What each fleet holds: ${scale.map((f) => `${f.app_environments.toLocaleString('
 
 A lookup reads the counts of the package's versions in range and its drift copies (which give the totals and which exposure ranks hold rows), then one Query per occupied rank from the cursor on, so a page costs its own rows. The apps list reads one range of \`gsi1\` in list order. A re-match reads the usage rows of the advisory's packages in its ranges and the advisory's findings, and evaluates nothing where nothing changed; its time here grows with the app-environments it concerns (the re-match reads every organization, so each fleet's figure includes the fleets before it).
 
-**A re-match of 100,000 app-environments in AWS** (the model in \`test/bench/rematch-model.ts\`): reading ${rematch100k.assumptions.bytesPerAppEnvironment} bytes per app-environment (measured above) in 1 MB pages at ${rematch100k.assumptions.msPerMegabytePage} ms a page takes ${round(rematch100k.readSeconds)} s; asking for every evaluation, ten to a SendMessageBatch, ${rematch100k.assumptions.sendConcurrency} in flight at ${rematch100k.assumptions.msPerSendBatch} ms, ${round(rematch100k.fanOutSeconds)} s; and if every one of them changes, the evaluations at ${rematch100k.assumptions.msPerEvaluation} ms each (this machine's, against dynalite) in batches of ${rematch100k.assumptions.batchSize}, ${rematch100k.assumptions.inBatchConcurrency} at a time within a batch, with Lambda's SQS poller starting at five concurrent batches and adding up to 300 a minute (AWS Lambda's documented scaling for standard queues, at most 1,000), ${round(rematch100k.evaluateSeconds)} s: ${round((rematch100k.readSeconds + rematch100k.fanOutSeconds + rematch100k.evaluateSeconds) / 60, 1)} minutes in all, against the 15-minute target.
+**A re-match of 100,000 app-environments in AWS** (the model in \`test/bench/rematch-model.ts\`): reading ${rematch100k.assumptions.bytesPerAppEnvironment} bytes per app-environment (measured above) in 1 MB pages at ${rematch100k.assumptions.msPerMegabytePage} ms a page takes ${round(rematch100k.readSeconds)} s; asking for every evaluation, ten to a SendMessageBatch, ${rematch100k.assumptions.sendConcurrency} in flight at ${rematch100k.assumptions.msPerSendBatch} ms, ${round(rematch100k.fanOutSeconds)} s; and if every one of them changes, the evaluations at ${rematch100k.assumptions.msPerEvaluation} ms each (this machine's, against dynalite) in batches of ${rematch100k.assumptions.batchSize}, ${rematch100k.assumptions.inBatchConcurrency} at a time within a batch, with Lambda's SQS poller starting at five concurrent batches and adding up to 300 a minute (AWS Lambda's documented scaling for standard queues, at most 1,000), ${round(rematch100k.evaluateSeconds)} s: ${((rematch100k.readSeconds + rematch100k.fanOutSeconds + rematch100k.evaluateSeconds) / 60).toFixed(1)} minutes in all, against the 15-minute target.
 
 ## Bundles and cold initialization
 
