@@ -13,18 +13,4 @@ export async function timed<T>(action: () => Promise<T>): Promise<{ result: T; m
   return { result, ms: Number(process.hrtime.bigint() - start) / 1e6 };
 }
 
-/** Runs tasks with at most `concurrency` in flight. */
-export async function inParallel<T>(
-  items: T[],
-  concurrency: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
-}
-
 export const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-lambda';
+import { eachLimited } from '../../functions/lib/each-limited.ts';
 import { useLocalAws } from '../../infra/local/aws-environment.ts';
 import { startGateway } from '../../infra/local/gateway.ts';
 import { otpReleases } from '../../infra/local/otp-releases.ts';
@@ -31,7 +32,7 @@ import { bundleFunctions, coldInitMs, sizeKb } from './bundles.ts';
 import { type CostLine, type MeasuredCosts, monthlyCost, prices, totalUsd } from './cost-model.ts';
 import { driftVersion, generateFleet, readLockfiles } from './fleet.ts';
 import { fleetItems } from './fleet-items.ts';
-import { inParallel, percentile, round, timed } from './measure.ts';
+import { percentile, round, timed } from './measure.ts';
 import { rematchModel } from './rematch-model.ts';
 
 const { values } = parseArgs({
@@ -359,7 +360,7 @@ for (const size of fleetSizes) {
     const batches: HeartbeatMessage[][] = [];
     for (let i = 0; i < heartbeats.length; i += 25)
       batches.push(heartbeats.slice(i, i + 25).map((h) => message(org, h)));
-    ({ ms: loadMs } = await timed(() => inParallel(batches, 4, deliver)));
+    ({ ms: loadMs } = await timed(() => eachLimited(batches, 4, deliver)));
     const later = new Date(Date.now() + 2 * 3600_000).toISOString();
     const steady = batches.map((batch) =>
       batch.map((m) => ({
@@ -369,7 +370,7 @@ for (const size of fleetSizes) {
         heartbeat: { ...m.heartbeat, sent_at: later },
       })),
     );
-    ({ ms: steadyMs } = await timed(() => inParallel(steady, 4, deliver)));
+    ({ ms: steadyMs } = await timed(() => eachLimited(steady, 4, deliver)));
     written = 'through the consumer, batches of 25, four at a time';
   } else {
     // Beyond the first fleet, the items are written directly with the consumer's and the evaluation's
@@ -388,7 +389,7 @@ for (const size of fleetSizes) {
     const chunks: (typeof items)[] = [];
     for (let i = 0; i < items.length; i += 500) chunks.push(items.slice(i, i + 500));
     const { ms } = await timed(() =>
-      inParallel(chunks, 4, (chunk) =>
+      eachLimited(chunks, 4, (chunk) =>
         batchWrite(
           table.name,
           chunk.map((item) => ({ PutRequest: { Item: item } })),
@@ -520,7 +521,7 @@ const e2eOrg = `bench-e2e-${randomUUID().slice(0, 8)}`;
 const e2eKey = (await createApiKey(e2eOrg, 'ingest')).key;
 const e2eFleet = generateFleet(lockfiles, { appEnvironments: quick ? 100 : 300, sentAt: now() });
 const e2eStart = performance.now();
-await inParallel(e2eFleet, 8, async (heartbeat) => {
+await eachLimited(e2eFleet, 8, async (heartbeat) => {
   const response = await fetch(`${gateway.url}/v1/heartbeat`, {
     method: 'POST',
     headers: { authorization: `Bearer ${e2eKey}`, 'content-type': 'application/json' },
