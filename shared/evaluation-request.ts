@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-/** A message on the evaluations queue: evaluate this app-environment's findings and usage rows again. */
+/** An `evaluation` on the work queue: evaluate this app-environment's findings and usage rows again. */
 export const evaluationRequestSchema = z.object({
   org: z.string().min(1),
   app: z.string().min(1),

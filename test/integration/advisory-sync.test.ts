@@ -35,7 +35,7 @@ const everythingDownloaded = () =>
 
 const sources = () => parseAdvisorySources(`${feed.osvSource},${feed.cveSource}`);
 
-/** One sync; then every vulnerability it queued is matched, as match-advisories does from the queue. */
+/** One sync; then every vulnerability it queued is matched, as the work consumer does from the queue. */
 async function sync(options: SyncOptions = {}) {
   const result = await syncAdvisorySources(sources(), { requestTimeoutMs: 2_000, ...options });
   const queued = await receiveWork('advisory');

@@ -4,8 +4,8 @@ import { context, workEvent } from './events.ts';
 import { receiveWork } from './local-services.ts';
 
 /**
- * Re-matches the vulnerabilities that these advisory messages name, as the match-advisories consumer
- * does, and then runs the evaluations it fanned out, as the evaluations consumer does. The number of
+ * Re-matches the vulnerabilities that these advisory messages name, and then runs the evaluations
+ * it fanned out, as the work consumer does with both kinds of message. The number of
  * evaluations it asked for.
  */
 export async function rematch(messages: unknown[]): Promise<number> {

@@ -37,7 +37,7 @@ const head = async (org: string, instance = 'billing@web-1') =>
 
 const hour = (h: number) => `2026-11-29T${String(h).padStart(2, '0')}:00:00.000Z`;
 
-describe('process-heartbeats', () => {
+describe('heartbeats on the work queue', () => {
   it('stores a new instance: its head, its classified dependencies and its usage rows', async () => {
     const org = uniqueOrg();
     const { failures } = await deliver(heartbeatMessage(org));
