@@ -4,8 +4,8 @@ import { slug } from './heartbeat.ts';
 import { decodeCursor, type LookupCursor, type LookupFilters } from './lookup.ts';
 import { parseOrThrow } from './validation.ts';
 
-export const defaultAppsLimit = 100;
-export const maxAppsLimit = 1000;
+const defaultAppsLimit = 100;
+const maxAppsLimit = 1000;
 
 const flag = z.enum(['true', 'false'], 'must be true or false').transform((text) => text === 'true');
 

@@ -9,7 +9,7 @@ import { type ExposureClass, exposureClassOf, exposureRanks } from './usage.ts';
 import { parseOrThrow } from './validation.ts';
 import { type VersionQuery, type VersionSelector, versionSelector } from './version-selector.ts';
 
-export const defaultLookupLimit = 500;
+const defaultLookupLimit = 500;
 export const maxLookupLimit = 5000;
 
 const bounded = (max: number) => z.string().min(1).max(max);

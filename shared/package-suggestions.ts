@@ -25,7 +25,7 @@ export function editDistance(a: string, b: string): number {
 /** Suggestions never stray further than this: beyond three edits a name is another name. */
 const maxSuggestionDistance = (name: string): number => Math.min(3, Math.max(1, Math.floor(name.length / 3)));
 
-export const maxSuggestions = 5;
+const maxSuggestions = 5;
 
 /**
  * The known names that `name` may be a slip for: those within a few edits (one for a short name, up to

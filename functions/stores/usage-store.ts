@@ -324,7 +324,7 @@ export const readUsageDrift = (org: string, packageName: string) =>
  * Adds package names to the organization's catalog: one ADD to a string set per first character, which
  * changes nothing for a name already there.
  */
-export async function addToPackageCatalog(org: string, names: string[]): Promise<void> {
+async function addToPackageCatalog(org: string, names: string[]): Promise<void> {
   const byItem = new Map<string, { key: TableKey; names: Set<string> }>();
   for (const name of names) {
     const key = packageCatalogKey(org, name);

@@ -14,7 +14,7 @@ import { refreshSummary, summarizeAppEnvironment } from './summarize-app-environ
  * stale): they are evaluated again without it, and those it alone was exposed to are fixed. A stopped
  * one left its findings when it stopped. False when the instance came back meanwhile.
  */
-export async function retireInstance(org: string, head: InstanceItem): Promise<boolean> {
+async function retireInstance(org: string, head: InstanceItem): Promise<boolean> {
   if (!(await deleteSilentInstance(org, head, `retire-${randomUUID()}`))) return false;
   if (head.stopped_at === undefined) await evaluateAppEnvironment(org, head.app, head.environment);
   return true;

@@ -28,7 +28,7 @@ const sameExceptTimes = (a: InstanceSummary, b: InstanceSummary): boolean =>
  * Whether an app-environment's stored summary no longer says what its heads and findings say now: a
  * count, a runtime or a finding's state moved, or its last_seen fell more than a day behind.
  */
-export function summaryOutdated(stored: InstanceSummary | undefined, current: InstanceSummary): boolean {
+function summaryOutdated(stored: InstanceSummary | undefined, current: InstanceSummary): boolean {
   if (!stored || !sameExceptTimes(stored, current)) return true;
   if (current.last_seen === null || stored.last_seen === null) return current.last_seen !== stored.last_seen;
   return Date.parse(current.last_seen) - Date.parse(stored.last_seen) > lastSeenRefreshMs;
