@@ -3,7 +3,6 @@ import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
 import { type FindingItem, findingKeys } from '../../shared/entities/finding.ts';
 import { instanceKey } from '../../shared/entities/instance.ts';
 import { summarizeFleet } from '../../shared/fleet-summary.ts';
-import { renderWeeklySummary } from '../../shared/weekly-summary-email.ts';
 
 const now = new Date('2026-11-30T08:00:00Z');
 
@@ -152,21 +151,5 @@ describe('summarizeFleet', () => {
   it('lists runtime versions and scan counts', () => {
     expect(billing!.runtime.otp).toEqual(['26.2.5', '27.1.2']);
     expect(billing!.vulnerabilities.scan.high).toBe(2);
-  });
-});
-
-describe('renderWeeklySummary', () => {
-  it('is plain text with one line per app-environment', () => {
-    const text = renderWeeklySummary(
-      'acme',
-      summarizeFleet(items, now, lifecycle),
-      'https://muster.example.com',
-    );
-    expect(text).toContain('1 app-environments, 1 running instances, 1 stale.');
-    expect(text).toContain('1 internet-facing app-environments with critical or high vulnerabilities.');
-    expect(text).toContain(
-      'billing / prod | internet-facing, PII | 1/1 | 1.17.3 | 26.2.5 27.1.2 | 0/1/1/0 | 0/2/1/5',
-    );
-    expect(text).toContain('Dashboard: https://muster.example.com');
   });
 });
