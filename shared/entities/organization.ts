@@ -8,6 +8,33 @@ export interface OrganizationItem extends TableKey {
   created_at: string;
   /** Who receives the weekly summary. */
   summary_recipients: string[];
+  /** Who is emailed each new critical or high finding on a production, internet-facing app. */
+  alert_recipients?: string[];
+  /** Where alerts are posted as well, signed with `secret` (see shared/webhook.ts). */
+  webhook?: { url: string; secret: string; created_at: string };
+  /**
+   * Signs the unsubscribe links of the organization's emails; made on the first send. Kept in clear
+   * like the webhook secret, which must be readable to sign: the table is encrypted at rest, and only
+   * the functions that send or unsubscribe read it.
+   */
+  mail_secret?: string;
+}
+
+/** An organization's mail and webhook settings as the API shows them: never a secret. */
+export interface NotificationSettings {
+  org: string;
+  summary_recipients: string[];
+  alert_recipients: string[];
+  webhook: { url: string; created_at: string } | null;
+}
+
+export function notificationSettings(item: OrganizationItem): NotificationSettings {
+  return {
+    org: item.org,
+    summary_recipients: item.summary_recipients,
+    alert_recipients: item.alert_recipients ?? [],
+    webhook: item.webhook ? { url: item.webhook.url, created_at: item.webhook.created_at } : null,
+  };
 }
 
 export const organizationKey = (org: string): TableKey => ({ pk: `ORG#${org}`, sk: 'ORG' });
