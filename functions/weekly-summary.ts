@@ -1,35 +1,20 @@
-import { SendEmailCommand } from '@aws-sdk/client-ses';
-import { summarizeFleet } from '../shared/fleet-summary.ts';
-import { renderWeeklySummary } from '../shared/weekly-summary-email.ts';
-import { config, lifecycle } from './lib/config.ts';
+import type { SummaryNotification } from '../shared/notifications.ts';
+import { isoWeek } from '../shared/weekly-summary.ts';
 import { logger } from './lib/logger.ts';
-import { ses } from './lib/ses.ts';
-import { listOrganizations, readOrganizationItems } from './stores/organization-store.ts';
+import { enqueueAllWork } from './lib/queue.ts';
+import { listOrganizations } from './stores/organization-store.ts';
 
-/** Fired by the weekly schedule: one plain-text summary per organization that has recipients. */
-export const handler = async (): Promise<{ sent: number }> => {
-  const now = new Date();
-  let sent = 0;
-  for (const organization of await listOrganizations()) {
-    if (organization.summary_recipients.length === 0) continue;
-    const summaries = summarizeFleet(await readOrganizationItems(organization.org), now, lifecycle);
-    await ses.send(
-      new SendEmailCommand({
-        Source: config.SUMMARY_FROM,
-        Destination: { ToAddresses: organization.summary_recipients },
-        Message: {
-          Subject: { Data: `Muster weekly summary: ${organization.org}`, Charset: 'UTF-8' },
-          Body: {
-            Text: {
-              Data: renderWeeklySummary(organization.org, summaries, config.DASHBOARD_URL),
-              Charset: 'UTF-8',
-            },
-          },
-        },
-      }),
-    );
-    sent++;
-  }
-  logger.info('weekly summary sent', { organizations: sent });
-  return { sent };
+/**
+ * Fired by the weekly schedule: asks for one summary per organization with recipients, each its own
+ * message, so that one organization's failure is retried alone and never repeats another's. The week
+ * is the schedule's, so that a retry on another day still sends (or skips) that week's summary.
+ */
+export const handler = async (event?: { time?: string }): Promise<{ queued: number; week: string }> => {
+  const week = isoWeek(event?.time ? new Date(event.time) : new Date());
+  const summaries: Omit<SummaryNotification, 'kind'>[] = (await listOrganizations())
+    .filter((organization) => organization.summary_recipients.length > 0)
+    .map((organization) => ({ org: organization.org, week }));
+  await enqueueAllWork('summary', summaries);
+  logger.info('weekly summaries queued', { organizations: summaries.length, week });
+  return { queued: summaries.length, week };
 };

@@ -20,9 +20,9 @@ import { ScheduledInvocation } from './constructs/scheduled-invocation.ts';
 import { SourceFreshnessAlarm } from './constructs/source-freshness-alarm.ts';
 
 export interface MusterStackProps extends StackProps {
-  /** Sender of the weekly summary; SES sends a verification email to it on deploy. */
+  /** Sender of alerts and the weekly summary; SES sends a verification email to it on deploy. */
   summaryFrom: string;
-  /** Linked from the weekly summary. */
+  /** Linked from alerts and the weekly summary. */
   dashboardUrl?: string;
   /** Where advisories come from, synced every ten minutes (see shared/advisory-sources.ts). */
   advisorySources: AdvisorySource[];
@@ -68,7 +68,7 @@ export class MusterStack extends Stack {
     for (const definition of Object.values(functions)) {
       const handler = handlers[definition.name];
       if (definition.table) handler.useTable(table, definition.table);
-      const sendsTo = [...(definition.sendsTo ?? []), ...(definition.sendsWork?.length ? ['work'] : [])];
+      const sendsTo = definition.sendsWork?.length ? ['work'] : [];
       for (const { definition: queueDefinition, queue } of messageQueues) {
         if (!sendsTo.includes(queueDefinition.name)) continue;
         queue.queue.grantSendMessages(handler.function);
@@ -85,7 +85,11 @@ export class MusterStack extends Stack {
         // A presigned URL carries the signer's rights: the download needs s3:GetObject on the export.
         payloads.allow(handler, 'read', lookupExportPrefix);
       }
-      if (definition.sendsEmail) handler.sendEmailFrom(props.summaryFrom);
+      if (definition.sendsEmail) {
+        handler.sendEmailFrom(props.summaryFrom);
+        // Unsubscribe links in each email point at the API.
+        handler.function.addEnvironment('API_URL', api.url);
+      }
       if (definition.knowsAdvisorySources)
         handler.function.addEnvironment(
           'ADVISORY_SOURCES',
@@ -111,7 +115,8 @@ export class MusterStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     const work = messageQueues.find(({ definition }) => definition.name === 'work')!;
-    // The CLI's advisory import and sync against this stack put their work here (WORK_QUEUE_URL).
+    // The CLI's advisory import and sync, and its summary send, against this stack put their work here
+    // (WORK_QUEUE_URL).
     new CfnOutput(this, 'WorkQueueUrl', { value: work.queue.queue.queueUrl });
     for (const { definition, queue } of messageQueues) {
       new CfnOutput(this, `${pascal(definition.name)}DeadLetterQueueUrl`, {

@@ -11,7 +11,7 @@ export const table = {
   indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
 } as const;
 
-export type QueueName = 'work' | 'alerts';
+export type QueueName = 'work';
 
 /**
  * What travels on the work queue, each kind handled by its own module of the process-work consumer.
@@ -19,7 +19,14 @@ export type QueueName = 'work' | 'alerts';
  * consumed queue costs about 650,000 requests a month whatever the fleet, which at a thousand
  * instances would be more than their heartbeats cost.
  */
-export type WorkKind = 'heartbeat' | 'scan' | 'advisory' | 'evaluation' | 'sweep';
+export type WorkKind = 'heartbeat' | 'scan' | 'advisory' | 'evaluation' | 'sweep' | NotificationKind;
+
+/**
+ * Work that sends to people: the alerts of one evaluation, or one organization's weekly summary. On
+ * the work queue too, for the idle polling a queue of their own would cost; they fail and retry on a
+ * backoff of their own (shared/notifications.ts).
+ */
+export type NotificationKind = 'alert' | 'summary';
 
 /**
  * Kinds that carry what agents and CI upload, up to 1 MiB a request: the only ones large enough to
@@ -41,7 +48,7 @@ export interface QueueDefinition {
   maxReceiveCount: number;
   batchSize: number;
   maxBatchingWindowSeconds: number;
-  /** The function that consumes it; the alerts queue has none yet: notifications will read it. */
+  /** The function that consumes it. */
   consumer?: FunctionName;
 }
 
@@ -56,14 +63,6 @@ export const queues: Record<QueueName, QueueDefinition> = {
     batchSize: 25,
     maxBatchingWindowSeconds: 2,
     consumer: 'process-work',
-  },
-  alerts: {
-    name: 'alerts',
-    urlEnv: 'ALERTS_QUEUE_URL',
-    visibilityTimeoutSeconds: 60,
-    maxReceiveCount: 5,
-    batchSize: 10,
-    maxBatchingWindowSeconds: 0,
   },
 };
 
@@ -102,10 +101,12 @@ export type FunctionName =
   | 'ingest-heartbeat'
   | 'ingest-scan'
   | 'lookup'
+  | 'organization'
   | 'process-work'
   | 'retire-instances'
   | 'suppress-finding'
   | 'sync-advisories'
+  | 'unsubscribe'
   | 'update-app'
   | 'weekly-summary';
 
@@ -117,7 +118,6 @@ export interface FunctionDefinition {
   timeoutSeconds: number;
   /** What the function touches; the stack grants exactly this and nothing else. */
   table?: 'read' | 'read-write';
-  sendsTo?: Exclude<QueueName, 'work'>[];
   /** The kinds of message it puts on the work queue. */
   sendsWork?: WorkKind[];
   /** Consumers read claim-checked message bodies from the payload bucket. */
@@ -127,6 +127,8 @@ export interface FunctionDefinition {
   /** Told the configured advisory sources (ADVISORY_SOURCES): to sync them, or to report on them. */
   knowsAdvisorySources?: boolean;
   sendsEmail?: boolean;
+  /** Posts alerts to the webhooks that organizations configure: outbound HTTPS to the internet. */
+  callsWebhooks?: boolean;
 }
 
 export const functions: Record<FunctionName, FunctionDefinition> = {
@@ -176,8 +178,10 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     readsPayloads: true,
     // Evaluations send what a finding's alert outbox holds; a re-match, and a sweep that finds
     // app-environments never indexed, fan evaluations out.
-    sendsTo: ['alerts'],
-    sendsWork: ['evaluation'],
+    sendsWork: ['evaluation', 'alert'],
+    // Alerts and weekly summaries: email through SES, and the webhooks organizations set.
+    sendsEmail: true,
+    callsWebhooks: true,
   },
   'retire-instances': {
     name: 'retire-instances',
@@ -211,20 +215,36 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 10,
     table: 'read-write',
     // It evaluates the app-environment again, which sends what a finding's alert outbox holds.
-    sendsTo: ['alerts'],
+    sendsWork: ['alert'],
   },
   'weekly-summary': {
     name: 'weekly-summary',
     entry: 'functions/weekly-summary.ts',
-    memoryMb: 512,
-    timeoutSeconds: 300,
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    // It lists the organizations with recipients and asks for each one's summary, which the work
+    // consumer writes and sends.
     table: 'read',
-    sendsEmail: true,
+    sendsWork: ['summary'],
+  },
+  organization: {
+    name: 'organization',
+    entry: 'functions/organization.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    table: 'read-write',
+  },
+  unsubscribe: {
+    name: 'unsubscribe',
+    entry: 'functions/unsubscribe.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    table: 'read-write',
   },
 };
 
 export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   function: FunctionName;
 }
@@ -250,6 +270,14 @@ export const routes: RouteDefinition[] = [
     path: '/v1/apps/{app}/{environment}/findings/{finding}/suppression',
     function: 'suppress-finding',
   },
+  { method: 'GET', path: '/v1/organization', function: 'organization' },
+  { method: 'PUT', path: '/v1/organization/summary-recipients', function: 'organization' },
+  { method: 'PUT', path: '/v1/organization/alert-recipients', function: 'organization' },
+  { method: 'PUT', path: '/v1/organization/webhook', function: 'organization' },
+  { method: 'DELETE', path: '/v1/organization/webhook', function: 'organization' },
+  // Opened from a link in an email, or posted by a mail client (RFC 8058): the signed token is the key.
+  { method: 'GET', path: '/v1/unsubscribe', function: 'unsubscribe' },
+  { method: 'POST', path: '/v1/unsubscribe', function: 'unsubscribe' },
 ];
 
 /**

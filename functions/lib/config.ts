@@ -28,8 +28,12 @@ const environmentSchema = z.object({
     .int()
     .min(1)
     .default(5 * 1024 * 1024),
+  /** Sender of alerts and weekly summaries. */
   SUMMARY_FROM: z.string().default('muster@example.com'),
+  /** Linked from alerts and summaries when set. */
   DASHBOARD_URL: z.string().default(''),
+  /** The API's public URL, which unsubscribe links in emails point at. */
+  API_URL: z.url().optional(),
 });
 
 export type Config = z.infer<typeof environmentSchema>;

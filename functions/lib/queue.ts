@@ -52,9 +52,11 @@ export async function enqueueUpload(kind: UploadKind, id: string, message: objec
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl('work'), MessageBody: body }));
 }
 
-/** Puts one small message on a queue. */
-export async function enqueue(queue: QueueName, message: unknown): Promise<void> {
-  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(queue), MessageBody: JSON.stringify(message) }));
+/** Puts one small piece of work on the work queue; it says its kind. */
+export async function enqueueWork(message: { kind: WorkKind }): Promise<void> {
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: queueUrl('work'), MessageBody: JSON.stringify(message) }),
+  );
 }
 
 /** SendMessageBatch takes at most ten entries. */
@@ -62,9 +64,9 @@ const maxBatch = 10;
 const maxAttempts = 5;
 
 /**
- * Puts many small pieces of work on the work queue, ten to a request, several requests at a time,
- * retrying the entries SQS reports as failed; throws if some still fail, so that the caller's message
- * is retried.
+ * Puts many small pieces of work of one kind on the work queue, ten to a request, several requests at
+ * a time, retrying the entries SQS reports as failed; throws if some still fail, so that the caller's
+ * message is retried.
  */
 export async function enqueueAllWork(kind: WorkKind, messages: object[], concurrency = 16): Promise<void> {
   const url = queueUrl('work');

@@ -1,4 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { normalizeAddress } from '../../shared/email-address.ts';
 import {
   type AppEnvironmentItem,
   appEnvironmentSortKeyPrefix,
@@ -12,8 +14,10 @@ import {
 } from '../../shared/entities/organization.ts';
 import { type LatestScanItem, latestScanSortKeyPrefix } from '../../shared/entities/scan.ts';
 import type { OrganizationItems } from '../../shared/fleet-summary.ts';
+import type { MailingList } from '../../shared/unsubscribe-token.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
+import { isConditionFailure } from './lease.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
@@ -43,14 +47,117 @@ export async function readOrganizationItems(org: string): Promise<OrganizationIt
   };
 }
 
-export async function setSummaryRecipients(org: string, recipients: string[]): Promise<void> {
-  await documents.send(
+export async function readOrganization(org: string): Promise<OrganizationItem | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: tableName, Key: organizationKey(org), ConsistentRead: true }),
+  );
+  return Item as OrganizationItem | undefined;
+}
+
+const recipientAttribute = { summary: 'summary_recipients', alerts: 'alert_recipients' } as const;
+
+/** Replaces who receives a list's emails; the organization must exist. */
+async function setRecipients(
+  org: string,
+  list: MailingList,
+  recipients: string[],
+): Promise<OrganizationItem> {
+  const { Attributes } = await documents.send(
     new UpdateCommand({
       TableName: tableName,
       Key: organizationKey(org),
-      UpdateExpression: 'SET summary_recipients = :recipients',
+      UpdateExpression: 'SET #list = :recipients',
       ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#list': recipientAttribute[list] },
       ExpressionAttributeValues: { ':recipients': recipients },
+      ReturnValues: 'ALL_NEW',
     }),
   );
+  return Attributes as OrganizationItem;
+}
+
+export const setSummaryRecipients = (org: string, recipients: string[]) =>
+  setRecipients(org, 'summary', recipients);
+
+export const setAlertRecipients = (org: string, recipients: string[]) =>
+  setRecipients(org, 'alerts', recipients);
+
+/**
+ * Takes an address off a list, leaving every other change alone: the element is removed by its index
+ * only if that index still holds it, and the list is read again otherwise. False when it was not on it.
+ */
+export async function removeRecipient(org: string, list: MailingList, address: string): Promise<boolean> {
+  const attribute = recipientAttribute[list];
+  let removed = false;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const current = (await readOrganization(org))?.[attribute] ?? [];
+    const index = current.findIndex((recipient) => normalizeAddress(recipient) === normalizeAddress(address));
+    if (index === -1) return removed;
+    try {
+      await documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: organizationKey(org),
+          UpdateExpression: `REMOVE #list[${index}]`,
+          ConditionExpression: `#list[${index}] = :address`,
+          ExpressionAttributeNames: { '#list': attribute },
+          ExpressionAttributeValues: { ':address': current[index] },
+        }),
+      );
+      removed = true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  throw new Error(`could not take an address off the ${list} list of ${org}: it keeps changing`);
+}
+
+/** Sets where alerts are posted, with a new signing secret, which replaces any earlier one. */
+export async function setWebhook(
+  org: string,
+  url: string,
+  secret: string,
+  now: Date,
+): Promise<OrganizationItem> {
+  const { Attributes } = await documents.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: organizationKey(org),
+      UpdateExpression: 'SET webhook = :webhook',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':webhook': { url, secret, created_at: now.toISOString() } },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return Attributes as OrganizationItem;
+}
+
+export async function removeWebhook(org: string): Promise<OrganizationItem> {
+  const { Attributes } = await documents.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: organizationKey(org),
+      UpdateExpression: 'REMOVE webhook',
+      ConditionExpression: 'attribute_exists(pk)',
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return Attributes as OrganizationItem;
+}
+
+/** The secret that signs the organization's unsubscribe links, made by the first send that needs it. */
+export async function mailSecret(organization: OrganizationItem): Promise<string> {
+  if (organization.mail_secret) return organization.mail_secret;
+  // if_not_exists: two first sends at once agree on the secret that the first of them wrote.
+  const { Attributes } = await documents.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: organizationKey(organization.org),
+      UpdateExpression: 'SET mail_secret = if_not_exists(mail_secret, :secret)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':secret': randomBytes(32).toString('base64url') },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return (Attributes as { mail_secret: string }).mail_secret;
 }

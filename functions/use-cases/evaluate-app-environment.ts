@@ -4,9 +4,10 @@ import type { FindingItem } from '../../shared/entities/finding.ts';
 import type { InstanceItem } from '../../shared/entities/instance.ts';
 import { alertOf, computeFindings, diffFindings, needsAlert } from '../../shared/findings.ts';
 import { type InstanceStatus, instanceStatus, isLive } from '../../shared/instance-status.ts';
+import type { AlertNotification } from '../../shared/notifications.ts';
 import { diffUsage, usageRows } from '../../shared/usage.ts';
 import { lifecycle } from '../lib/config.ts';
-import { enqueue } from '../lib/queue.ts';
+import { enqueueWork } from '../lib/queue.ts';
 import { advisoriesForPackages } from '../stores/advisory-store.ts';
 import { readAppEnvironment, readDependencies, readInstances } from '../stores/app-environment-store.ts';
 import {
@@ -45,17 +46,28 @@ function statusForEvaluation(head: InstanceItem, now: Date): InstanceStatus {
 }
 
 /**
- * Sends the alerts waiting in findings' outboxes, each then removed from its finding. Should sending
- * fail, the error fails the message that asked for the evaluation, and its redelivery sends them; should
- * removing fail after a send, the alert goes again with the same id, and its consumer drops it.
+ * Puts the alerts waiting in findings' outboxes on the work queue, all in one notification, each then
+ * removed from its finding. Should that fail, the error fails the message that asked for the
+ * evaluation, and its redelivery sends them; should removing fail after a send, the alerts go again,
+ * and their sending, which records what it sent per finding, sends them to nobody twice.
  */
-async function deliverAlerts(findings: FindingItem[]): Promise<void> {
+async function deliverAlerts(
+  org: string,
+  app: string,
+  environment: string,
+  findings: FindingItem[],
+): Promise<void> {
   const pending = findings.filter((finding) => finding.alert !== undefined);
   if (pending.length === 0) return;
-  for (const finding of pending) {
-    await enqueue('alerts', finding.alert!.event);
-    await markAlertDelivered(finding, finding.alert!.id);
-  }
+  const notification: AlertNotification = {
+    kind: 'alert',
+    org,
+    app,
+    environment,
+    events: pending.map((finding) => finding.alert!.event),
+  };
+  await enqueueWork(notification);
+  await Promise.all(pending.map((finding) => markAlertDelivered(finding, finding.alert!.id)));
 }
 
 /**
@@ -65,7 +77,7 @@ async function deliverAlerts(findings: FindingItem[]): Promise<void> {
  * Evaluations of one app-environment take its lease, so they never interleave with each other or with
  * a suppression; each reads the current state after taking it. New critical or high findings on a
  * production, internet-facing app-environment raise an alert, written with the finding (an outbox)
- * and then put on the alerts queue.
+ * and then put on the work queue for the notifications module to send.
  */
 export async function evaluateAppEnvironment(
   org: string,
@@ -131,7 +143,10 @@ export async function evaluateAppEnvironment(
     }
     await writeFindingChanges(writes, deletes);
     const replaced = new Set([...writes, ...deletes].map((finding) => finding.sk));
-    await deliverAlerts([...writes, ...stored.filter((finding) => !replaced.has(finding.sk))]);
+    await deliverAlerts(org, app, environment, [
+      ...writes,
+      ...stored.filter((finding) => !replaced.has(finding.sk)),
+    ]);
     result = { opened: opened.length, written: writes.length };
   } finally {
     await releaseLease(key, owner).catch((error) => {

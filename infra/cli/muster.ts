@@ -6,6 +6,7 @@ import type { SyncRun } from '../../functions/use-cases/sync-advisory-sources.ts
 import { organizationPattern, type Scope, scopes } from '../../shared/api-keys.ts';
 import { isProduction } from '../../shared/environments.ts';
 import type { LookupMatch, LookupResult, LookupTotals } from '../../shared/lookup.ts';
+import type { SummaryNotification } from '../../shared/notifications.ts';
 import { payloadBucket, queues } from '../../shared/resources.ts';
 import { useLocalAws } from '../local/aws-environment.ts';
 import type { Endpoints } from '../local/local-stack.ts';
@@ -22,7 +23,12 @@ const usage = `Usage: npm run muster -- <command>
   keys list --org ORG                                  list an organization's keys (never the keys themselves)
   keys revoke --org ORG --prefix PREFIX                revoke a key by the prefix shown in keys list
   orgs recipients --org ORG --email ADDRESS...         set who receives the weekly summary
-  summary send                                         send the weekly summary now (local stack)
+  orgs alert-recipients --org ORG --email ADDRESS...   set who is emailed new critical or high findings on
+                                                       production, internet-facing apps
+  orgs webhook --org ORG --url URL                     post alerts to URL as well, signed; prints the signing
+                                                       secret alone on the last line (--remove: stop posting)
+  summary send --org ORG [--force]                     send this week's summary now; each recipient gets it
+                                                       once a week unless --force
   advisories import PATH...                            import advisories: OSV JSON, mix_audit YAML or CVE JSON 5
                                                        files, directories of them, zips (OSV exports) or URLs
   advisories sync [--full]                             sync the advisory sources now: what changed since the
@@ -36,7 +42,7 @@ Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TAB
 deployed table instead. lookup uses MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), else
 ~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}), else the local stack's demo read key.
 advisories import and sync against a deployed stack need WORK_QUEUE_URL too (the stack's WorkQueueUrl
-output); sync reads the sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF
+output), and so does summary send; sync reads the sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF
 CNA's CVE records).`;
 
 class UsageError extends Error {}
@@ -46,6 +52,9 @@ interface Options {
   scope?: string;
   prefix?: string;
   email?: string[];
+  url?: string;
+  remove?: boolean;
+  force?: boolean;
 }
 
 function localEndpoints(): Endpoints | undefined {
@@ -123,20 +132,55 @@ async function keys(action: string | undefined, options: Options) {
   }
 }
 
+/** The --email addresses, each once, or a usage error naming what is wrong. */
+async function recipients(emails: string[] | undefined): Promise<string[]> {
+  const { parseRecipients } = await import('../../shared/notification-settings.ts');
+  try {
+    return parseRecipients({ emails: emails ?? [] });
+  } catch (error) {
+    throw new UsageError(`--email ${(error as Error).message}`);
+  }
+}
+
 async function orgs(action: string | undefined, options: Options) {
-  if (action !== 'recipients') throw new UsageError(`unknown orgs command: ${action ?? '(none)'}`);
-  connect();
-  const { setSummaryRecipients } = await import('../../functions/stores/organization-store.ts');
   const org = organization(options.org);
-  const emails = options.email ?? [];
-  if (emails.some((email) => !/^[^@\s]+@[^@\s]+$/.test(email)))
-    throw new UsageError('--email must be an address');
-  await setSummaryRecipients(org, emails);
-  console.log(`Weekly summary of ${org} goes to: ${emails.join(', ') || 'nobody'}`);
+  connect();
+  const store = await import('../../functions/stores/organization-store.ts');
+  if (action === 'recipients') {
+    const emails = await recipients(options.email);
+    await store.setSummaryRecipients(org, emails);
+    console.log(`Weekly summary of ${org} goes to: ${emails.join(', ') || 'nobody'}`);
+  } else if (action === 'alert-recipients') {
+    const emails = await recipients(options.email);
+    await store.setAlertRecipients(org, emails);
+    console.log(`Alerts of ${org} go to: ${emails.join(', ') || 'nobody'}`);
+  } else if (action === 'webhook') {
+    if (options.remove) {
+      await store.removeWebhook(org);
+      console.log(`Alerts of ${org} are posted to no webhook.`);
+      return;
+    }
+    const { parseWebhook } = await import('../../shared/notification-settings.ts');
+    const { newWebhookSecret } = await import('../../shared/webhook.ts');
+    let url: string;
+    try {
+      url = parseWebhook({ url: requireOption(options.url, 'url') });
+    } catch (error) {
+      throw new UsageError(`--url ${(error as Error).message}`);
+    }
+    const secret = newWebhookSecret();
+    await store.setWebhook(org, url, secret, new Date());
+    console.log(
+      `Alerts of ${org} are posted to ${url}, signed with this secret (X-Muster-Signature: sha256=HMAC of the body). It is shown once; store it now:`,
+    );
+    console.log(secret);
+  } else {
+    throw new UsageError(`unknown orgs command: ${action ?? '(none)'}`);
+  }
 }
 
 /** Connects to the deployed table and work queue, or to the local stack. */
-function connectForAdvisories(): void {
+function connectWithWorkQueue(): void {
   if (!process.env.MUSTER_TABLE_NAME) {
     connect();
     return;
@@ -188,7 +232,7 @@ async function syncAdvisories(full: boolean) {
     printSyncRun((await response.json()) as SyncRun);
     return;
   }
-  connectForAdvisories();
+  connectWithWorkQueue();
   const { defaultAdvisorySources, parseAdvisorySources } = await import('../../shared/advisory-sources.ts');
   const { syncAdvisorySources } = await import('../../functions/use-cases/sync-advisory-sources.ts');
   const sources = parseAdvisorySources(process.env.MUSTER_ADVISORY_SOURCES ?? defaultAdvisorySources);
@@ -199,7 +243,7 @@ async function advisories(action: string | undefined, paths: string[], full: boo
   if (action === 'sync') return syncAdvisories(full);
   if (action !== 'import') throw new UsageError(`unknown advisories command: ${action ?? '(none)'}`);
   if (paths.length === 0) throw new UsageError('advisories import needs at least one PATH');
-  connectForAdvisories();
+  connectWithWorkQueue();
   const { readAdvisorySource } = await import('../../functions/lib/advisory-files.ts');
   const { importAdvisories } = await import('../../functions/use-cases/import-advisories.ts');
   const files = (await Promise.all(paths.map((path) => readAdvisorySource(path)))).flat();
@@ -221,12 +265,31 @@ async function advisories(action: string | undefined, paths: string[], full: boo
   if (result.errors.length > 0) process.exitCode = 1;
 }
 
-async function summary(action: string | undefined) {
+/** Asks for an organization's summary of this week, which the work consumer sends within seconds. */
+async function summary(action: string | undefined, options: Options) {
   if (action !== 'send') throw new UsageError(`unknown summary command: ${action ?? '(none)'}`);
-  const endpoints = localEndpoints();
-  if (!endpoints) throw new UsageError('summary send needs the local stack; in AWS the schedule sends it.');
-  const response = await fetch(`${endpoints.api}/_local/schedules/weekly-summary`, { method: 'POST' });
-  console.log(await response.text());
+  const org = organization(options.org);
+  connectWithWorkQueue();
+  const { readOrganization } = await import('../../functions/stores/organization-store.ts');
+  const { enqueueWork } = await import('../../functions/lib/queue.ts');
+  const { isoWeek } = await import('../../shared/weekly-summary.ts');
+  const found = await readOrganization(org);
+  if (!found) throw new UsageError(`no organization ${org}`);
+  if (found.summary_recipients.length === 0)
+    throw new UsageError(`${org} has no summary recipients: set them with orgs recipients`);
+  const week = isoWeek(new Date());
+  const notification: SummaryNotification = {
+    kind: 'summary',
+    org,
+    week,
+    ...(options.force ? { force: true } : {}),
+  };
+  await enqueueWork(notification);
+  console.log(
+    options.force
+      ? `Sending the ${week} summary of ${org} to ${counted(found.summary_recipients.length, 'recipient')}, again to those who have it.`
+      : `Sending the ${week} summary of ${org} to those of its ${counted(found.summary_recipients.length, 'recipient')} who do not have it yet (--force sends it again).`,
+  );
 }
 
 /** The parts of a lookup's answer that the terminal shows (see shared/lookup.ts). */
@@ -346,6 +409,9 @@ async function main(argv: string[]) {
       scope: { type: 'string' },
       prefix: { type: 'string' },
       email: { type: 'string', multiple: true },
+      url: { type: 'string' },
+      remove: { type: 'boolean' },
+      force: { type: 'boolean' },
       csv: { type: 'boolean' },
       advisory: { type: 'string' },
       full: { type: 'boolean' },
@@ -359,7 +425,7 @@ async function main(argv: string[]) {
   }
   if (command === 'keys') await keys(action, values);
   else if (command === 'orgs') await orgs(action, values);
-  else if (command === 'summary') await summary(action);
+  else if (command === 'summary') await summary(action, values);
   else if (command === 'advisories')
     await advisories(
       action,

@@ -111,13 +111,13 @@ export class MusterFunction extends Construct {
     });
   }
 
-  /** May send from this address and no other. */
+  /** May send from this address and no other; raw messages, which alone carry List-Unsubscribe. */
   sendEmailFrom(address: string): void {
     const stack = Stack.of(this);
     const domain = address.split('@')[1] ?? address;
     this.function.addToRolePolicy(
       new PolicyStatement({
-        actions: ['ses:SendEmail'],
+        actions: ['ses:SendRawEmail'],
         resources: [
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: address }),
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),

@@ -1,6 +1,11 @@
 import { type CfnElement, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { ScheduleDefinition } from '../../shared/resources.ts';
@@ -17,7 +22,10 @@ function expression(definition: ScheduleDefinition): ScheduleExpression {
   });
 }
 
-/** An EventBridge Scheduler schedule that invokes its function at the definition's rate or cron (UTC). */
+/**
+ * An EventBridge Scheduler schedule that invokes its function at the definition's rate or cron (UTC),
+ * with `{ "time": <scheduled time> }`.
+ */
 export class ScheduledInvocation extends Construct {
   constructor(scope: Construct, id: string, definition: ScheduleDefinition, target: MusterFunction) {
     super(scope, id);
@@ -25,7 +33,11 @@ export class ScheduledInvocation extends Construct {
     new Schedule(this, 'Schedule', {
       description: `Muster ${definition.name}`,
       schedule: expression(definition),
-      target: new LambdaInvoke(target.function, { input: ScheduleTargetInput.fromObject({}), role }),
+      target: new LambdaInvoke(target.function, {
+        // The time the run was due, not when it ran: a retried run still knows which week it is for.
+        input: ScheduleTargetInput.fromObject({ time: ContextAttribute.scheduledTime }),
+        role,
+      }),
     });
     const functionId = Stack.of(this).getLogicalId(target.function.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge({

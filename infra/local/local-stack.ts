@@ -87,6 +87,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ]),
     ),
   );
+  // Unsubscribe links in emails point here; the functions read it when they first load, after this.
+  process.env.API_URL = gateway.url;
   const pollers = consumedQueues().map(
     (queue) =>
       new QueuePoller({

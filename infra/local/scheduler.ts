@@ -59,7 +59,7 @@ export class LocalScheduler {
   }
 
   private run(schedule: ScheduleDefinition): void {
-    this.fire(schedule.name)
+    this.fire(schedule.name, { time: new Date().toISOString() })
       .catch((error) => {
         if (!this.stopped) console.error(`local schedule ${schedule.name} failed`, error);
       })

@@ -14,7 +14,7 @@ const dataDir = resolve(process.env.MUSTER_DATA_DIR ?? '.muster');
 const port = Number(process.env.MUSTER_PORT ?? 3000);
 const loadDemoFleet = process.env.MUSTER_DEMO !== '0';
 const advisorySources = process.env.MUSTER_ADVISORY_SOURCES ?? defaultAdvisorySources;
-// Often enough that an advisory published on a feed reaches the alerts queue within a minute.
+// Often enough that an advisory published on a feed is an alert email within a minute.
 const advisorySyncSeconds = Number(process.env.MUSTER_ADVISORY_SYNC_SECONDS ?? 30);
 if (!(advisorySyncSeconds >= 1))
   throw new Error('MUSTER_ADVISORY_SYNC_SECONDS must be a number of seconds, at least 1');
@@ -27,12 +27,15 @@ interface DemoOrganization {
 
 async function createDemoOrganization(): Promise<DemoOrganization> {
   const { createApiKey } = await import('../../functions/stores/api-key-store.ts');
-  const { setSummaryRecipients } = await import('../../functions/stores/organization-store.ts');
+  const { setAlertRecipients, setSummaryRecipients } = await import(
+    '../../functions/stores/organization-store.ts'
+  );
   const org = 'demo';
   const keys = {} as Record<Scope, string>;
   for (const scope of ['ingest', 'ci', 'read', 'admin'] as const)
     keys[scope] = (await createApiKey(org, scope)).key;
   await setSummaryRecipients(org, ['security@demo.example']);
+  await setAlertRecipients(org, ['oncall@demo.example']);
   return { org, keys };
 }
 
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
 Muster is running locally.
 
   API            ${endpoints.api}        (try: curl ${endpoints.api}/health)
-  SES inbox      ${endpoints.ses}        (weekly summaries land here)
+  SES inbox      ${endpoints.ses}        (alerts and weekly summaries land here; /store lists them)
   DynamoDB       ${endpoints.dynamodb}
   SQS and S3     ${endpoints.sqs}
   Data           ${dataDir}  (endpoints.json lists these addresses)

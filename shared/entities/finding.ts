@@ -79,10 +79,10 @@ export interface FindingItem extends TableKey, FindingContent {
   suppression?: Suppression;
   /**
    * The outbox: an alert written in the same PutItem as the finding that raised it, so that it cannot
-   * be lost between the two, and removed once the alerts queue has taken it.
+   * be lost between the two, and removed once the notifications queue has taken it.
    */
   alert?: PendingAlert;
-  /** When the alerts queue took the alert of this opening. */
+  /** When the notifications queue took the alert of this opening. */
   alerted_at?: string;
 }
 
@@ -95,7 +95,7 @@ export interface PendingAlert {
   event: AlertEvent;
 }
 
-/** What a responder needs to act on a new finding, as the alerts queue carries it. */
+/** What a responder needs to act on a new finding, as the notifications queue carries it (in an AlertNotification). */
 export interface AlertEvent {
   id: string;
   type: 'finding.opened';

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../infra/local/local-stack.ts';
+import { verifyWebhook } from '../../shared/webhook.ts';
 import { AdvisoryFeedServer, osvRecord } from '../support/advisory-feed-server.ts';
 import { bodyOf } from '../support/events.ts';
 import { eventually } from '../support/local-services.ts';
 import { sharedAdvisories } from '../support/shared-advisories.ts';
 import { nodeArguments, root, startStackProcess } from '../support/stack-process.ts';
+import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 
 /**
  * The README's promise, end to end: `npm start` brings Muster up on local servers, the CLI creates
@@ -157,11 +158,18 @@ async function rollingDeploy(api: string): Promise<void> {
 
 /**
  * An advisory published on the feed the stack syncs, for a package that an internet-facing production
- * app runs: the alert is on the alerts queue within a minute of publication, with no command run.
+ * app runs: the alert is in the recipient's inbox and on the webhook within a minute of publication,
+ * with no command run but the settings.
  */
 async function publicationToAlert(endpoints: Endpoints): Promise<void> {
   const ingestKey = lastLine(await cli('keys', 'create', '--org', 'e2e-feed', '--scope', 'ingest'));
   const readKey = lastLine(await cli('keys', 'create', '--org', 'e2e-feed', '--scope', 'read'));
+  expect(
+    await cli('orgs', 'alert-recipients', '--org', 'e2e-feed', '--email', 'oncall@e2e-feed.example'),
+  ).toContain('Alerts of e2e-feed go to: oncall@e2e-feed.example');
+  const receiver = await startWebhookReceiver();
+  const secret = lastLine(await cli('orgs', 'webhook', '--org', 'e2e-feed', '--url', receiver.url));
+  expect(secret).toMatch(/^whsec_/);
   const accepted = await fetch(`${endpoints.api}/v1/heartbeat`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
@@ -192,26 +200,28 @@ async function publicationToAlert(endpoints: Endpoints): Promise<void> {
     ),
   );
   const published = Date.now();
-  const sqs = new SQSClient({
-    endpoint: endpoints.sqs,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  let alert: { org: string; vulnerability: string; severity: string } | undefined;
+  let alert: { subject: string; body: { text: string } } | undefined;
   while (!alert && Date.now() - published < 60_000) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: endpoints.queues.alerts,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
+    const { emails } = (await (await fetch(`${endpoints.ses}/store`)).json()) as {
+      emails: { subject: string; destination: { to: string[] }; body: { text: string } }[];
+    };
+    alert = emails.find(
+      (email) => email.destination.to.includes('oncall@e2e-feed.example') && email.subject.includes(id),
     );
-    alert = Messages.map((message) => JSON.parse(message.Body ?? '{}')).find(
-      (body) => body.org === 'e2e-feed' && body.vulnerability === id,
-    );
+    if (!alert) await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  expect(alert).toMatchObject({ org: 'e2e-feed', vulnerability: id, severity: 'critical' });
+  expect(alert?.subject).toMatch(/^Critical: /);
+  expect(alert?.body.text).toContain('2.0.1');
   expect(Date.now() - published).toBeLessThan(60_000);
+  await eventually(async () => expect(receiver.received).toHaveLength(1));
+  const [delivery] = receiver.received;
+  expect(
+    verifyWebhook(secret, delivery!.body, delivery!.headers as Record<string, string>, new Date()),
+  ).toMatchObject({
+    org: 'e2e-feed',
+    events: [expect.objectContaining({ vulnerability: id, severity: 'critical' })],
+  });
+  await receiver.stop();
 
   const { sources } = await get(endpoints.api, readKey, '/v1/advisories/sources');
   expect(sources).toEqual([expect.objectContaining({ source: feed.osvSource, status: 'ok', records: 1 })]);

@@ -75,18 +75,20 @@ describe('MusterStack', () => {
     );
   });
 
-  it('gives every queue a dead-letter queue and the work queue one consumer with partial batch responses', () => {
-    template.resourcePropertiesCountIs(
-      'AWS::SQS::Queue',
-      { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) },
-      Object.keys(queues).length,
-    );
+  it('gives every queue a dead-letter queue and a consumer with partial batch responses', () => {
+    for (const queue of Object.values(queues)) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        RedrivePolicy: Match.objectLike({ maxReceiveCount: queue.maxReceiveCount }),
+        VisibilityTimeout: queue.visibilityTimeoutSeconds,
+      });
+      template.resourcePropertiesCountIs(
+        'AWS::Lambda::EventSourceMapping',
+        { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: queue.batchSize },
+        1,
+      );
+    }
     template.resourceCountIs('AWS::SQS::Queue', Object.keys(queues).length * 2);
-    template.resourcePropertiesCountIs(
-      'AWS::Lambda::EventSourceMapping',
-      { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: queues.work.batchSize },
-      1,
-    );
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', Object.keys(queues).length);
   });
 
   it('has one on-demand table with point-in-time recovery, TTL and the shared index', () => {
@@ -112,10 +114,11 @@ describe('MusterStack', () => {
     });
   });
 
-  it('fires the weekly summary every Monday at 08:00 UTC', () => {
+  it('fires the weekly summary every Monday at 08:00 UTC, telling it when the run was due', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 8 ? * MON *)',
       ScheduleExpressionTimezone: 'Etc/UTC',
+      Target: Match.objectLike({ Input: JSON.stringify({ time: '<aws.scheduler.scheduled-time>' }) }),
     });
   });
 
@@ -169,9 +172,19 @@ describe('MusterStack', () => {
     );
     expect(policiesOf('process-work').has('s3:GetObject')).toBe(true);
     expect(policiesOf('health')).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents']));
+    // The schedule only asks for each organization's summary; the work consumer alone sends.
     const summary = policiesOf('weekly-summary');
-    expect(summary.has('ses:SendEmail')).toBe(true);
+    expect([...summary].filter((action) => action.startsWith('ses:'))).toEqual([]);
     expect(summary.has('dynamodb:PutItem')).toBe(false);
+    expect(summary.has('sqs:SendMessage')).toBe(true);
+    const sender = policiesOf('process-work');
+    expect([...sender].filter((action) => action.startsWith('ses:'))).toEqual(['ses:SendRawEmail']);
+    // It puts off the retry of a notification that failed.
+    expect(sender.has('sqs:ChangeMessageVisibility')).toBe(true);
+    const emailers = Object.values(functions).filter((definition) =>
+      policiesOf(definition.name).has('ses:SendRawEmail'),
+    );
+    expect(emailers.map((definition) => definition.name)).toEqual(['process-work']);
     expect([...policiesOf('lookup')].some((action) => action.startsWith('sqs:'))).toBe(false);
   });
 
@@ -185,7 +198,7 @@ describe('MusterStack', () => {
       const { Variables: variables } = lambda.Properties.Environment as {
         Variables: Record<string, unknown>;
       };
-      expect(variables, name).toHaveProperty(queues.alerts.urlEnv);
+      expect(variables, name).toHaveProperty(queues.work.urlEnv);
     }
   });
 

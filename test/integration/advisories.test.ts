@@ -14,7 +14,7 @@ import type { Heartbeat } from '../../shared/heartbeat.ts';
 import { osvRecord } from '../support/advisory-feed-server.ts';
 import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
-import { keyFor, receiveAll, receiveWork } from '../support/local-services.ts';
+import { keyFor, receiveAlerts, receiveWork } from '../support/local-services.ts';
 import { rematch } from '../support/rematch.ts';
 
 /**
@@ -124,7 +124,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     expect(open.filter((f: { package: string }) => f.package === 'otp')).toEqual([]);
     expect(before.vulnerabilities.runtime.high).toBeGreaterThan(0);
 
-    const alerts = (await receiveAll('alerts')) as { org: string; vulnerability: string; severity: string }[];
+    const alerts = await receiveAlerts();
     const mine = alerts.filter((alert) => alert.org === org);
     expect(mine.map((alert) => alert.vulnerability)).toContain('CVE-2026-54892');
     expect(mine.every((alert) => alert.severity === 'high' || alert.severity === 'critical')).toBe(true);
@@ -143,9 +143,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
       (f: { status: string; package: string }) => f.status === 'open' && f.package === 'plug',
     );
     expect(stillOpen).toEqual([]);
-    expect((await receiveAll('alerts')).filter((alert) => (alert as { org: string }).org === org)).toEqual(
-      [],
-    );
+    expect((await receiveAlerts()).filter((alert) => alert.org === org)).toEqual([]);
   });
 
   it('keeps every instance of a deploy in the findings, though their evaluations overlap', async () => {
@@ -216,7 +214,7 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     await rematch([{ vulnerability: id }]);
     const finding = (await detail(key)).findings.find((f: { id: string }) => f.id === id);
     expect(finding).toMatchObject({ severity: 'critical', fixed_in: '2.3.2', status: 'open' });
-    const alerts = (await receiveAll('alerts')) as { org: string; vulnerability: string }[];
+    const alerts = await receiveAlerts();
     expect(alerts.filter((alert) => alert.org === org && alert.vulnerability === id)).toHaveLength(1);
   });
 

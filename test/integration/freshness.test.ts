@@ -18,7 +18,8 @@ import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
 import { queues, table } from '../../shared/resources.ts';
 import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
-import { keyFor, receiveAll, receiveWork } from '../support/local-services.ts';
+import { keyFor, receiveAlerts, receiveWork } from '../support/local-services.ts';
+import { criticalAdvisoryOf, packageName } from '../support/test-advisory.ts';
 
 /** A seam in the finding store: lets a test hold an evaluation between its reads and its write. */
 let beforeFindingWrite: (writes: FindingItem[]) => Promise<void> = async () => {};
@@ -37,30 +38,6 @@ vi.mock('../../functions/stores/finding-store.ts', async (importOriginal) => {
  * Findings follow deploys: instances that say goodbye stop counting at once, silent ones make their
  * findings stale, and nothing accepted on the way (a suppression, an alert) is lost.
  */
-
-/** A critical advisory of a package of the test's own, so that tests sharing the table never meet. */
-async function advisoryOf(name: string, fixed: string): Promise<string> {
-  const id = `GHSA-fresh-${name.replace(/_/g, '-')}`;
-  const osv = {
-    schema_version: '1.7.3',
-    id,
-    modified: new Date().toISOString(),
-    published: new Date().toISOString(),
-    summary: `Remote code execution in ${name}`,
-    database_specific: { severity: 'CRITICAL' },
-    affected: [
-      {
-        package: { ecosystem: 'Hex', name },
-        ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
-      },
-    ],
-  };
-  const imported = await importAdvisories([{ name: `${id}.json`, content: JSON.stringify(osv) }]);
-  expect(imported.errors).toEqual([]);
-  return id;
-}
-
-const packageName = (org: string) => `acme_${org.replace(/-/g, '_')}`;
 
 interface Report extends Partial<Heartbeat> {
   secondsAgo?: number;
@@ -112,7 +89,7 @@ describe('deploys', () => {
   it('closes the finding as the last vulnerable instance of a rolling deploy says goodbye, and the counts follow', async () => {
     const org = uniqueOrg();
     const key = await keyFor(org, 'read');
-    const id = await advisoryOf(packageName(org), '2.0.1');
+    const id = await criticalAdvisoryOf(packageName(org), '2.0.1');
     const old = ['web-a1', 'web-a2', 'web-a3'];
     const fresh = ['web-b1', 'web-b2', 'web-b3'];
     expect(
@@ -159,7 +136,7 @@ describe('deploys', () => {
   it('keeps an instance stopped when a heartbeat sent before its goodbye arrives after it, and lets it report again', async () => {
     const org = uniqueOrg();
     const key = await keyFor(org, 'read');
-    const id = await advisoryOf(packageName(org), '2.0.1');
+    const id = await criticalAdvisoryOf(packageName(org), '2.0.1');
     await deliver(running(org, 'web-1', '2.0.0', { secondsAgo: 120 }));
     expect(await findingOf(key, id)).toMatchObject({ status: 'open' });
     // SQS delivers out of order: the goodbye first, then a heartbeat sent before it.
@@ -178,7 +155,7 @@ describe('deploys', () => {
   it('stores a one-shot report as an instance that stopped at once, exposing nothing', async () => {
     const org = uniqueOrg();
     const key = await keyFor(org, 'read');
-    const id = await advisoryOf(packageName(org), '2.0.1');
+    const id = await criticalAdvisoryOf(packageName(org), '2.0.1');
     expect(await deliver(goodbye(org, 'billing@ci-runner#x1', '2.0.0'))).toEqual([]);
     const view = await detail(key);
     expect(view.instances).toEqual([
@@ -192,7 +169,7 @@ describe('deploys', () => {
   it('shows a finding whose exposed instances all went silent as stale, last confirmed by their last heartbeat, and not counted', async () => {
     const org = uniqueOrg();
     const key = await keyFor(org, 'read');
-    const id = await advisoryOf(packageName(org), '2.0.1');
+    const id = await criticalAdvisoryOf(packageName(org), '2.0.1');
     const silentSince = 4 * 3600;
     await deliver(
       running(org, 'web-1', '2.0.0', { secondsAgo: silentSince }),
@@ -298,7 +275,7 @@ describe('nothing lost', () => {
     const org = uniqueOrg();
     const key = await keyFor(org, 'read');
     const name = packageName(org);
-    const first = await advisoryOf(name, '2.0.1');
+    const first = await criticalAdvisoryOf(name, '2.0.1');
     await deliver(running(org, 'web-1', '2.0.0', { secondsAgo: 120 }));
     expect(await findingOf(key, first)).toMatchObject({ status: 'open' });
     // A second advisory of the package is imported (by the sync, elsewhere); before its re-match,
@@ -330,7 +307,7 @@ describe('nothing lost', () => {
   it('keeps a suppression made while an evaluation of its app-environment is between reading and writing', async () => {
     const org = uniqueOrg();
     const admin = await keyFor(org, 'admin');
-    const id = await advisoryOf(packageName(org), '2.0.1');
+    const id = await criticalAdvisoryOf(packageName(org), '2.0.1');
     await deliver(running(org, 'web-1', '2.0.0', { secondsAgo: 300 }));
     const request = (method: 'POST' | 'DELETE') => {
       const event = httpEvent({
@@ -375,27 +352,25 @@ describe('nothing lost', () => {
 
   it('delivers an alert whose first delivery failed, once, from the finding that holds it', async () => {
     const org = uniqueOrg();
-    const id = await advisoryOf(packageName(org), '2.0.1');
-    await receiveAll('alerts');
+    const id = await criticalAdvisoryOf(packageName(org), '2.0.1');
+    await receiveAlerts();
     const first = running(org, 'web-1', '2.0.0');
-    const alertsQueue = process.env[queues.alerts.urlEnv]!;
-    process.env[queues.alerts.urlEnv] = `${alertsQueue}-missing`;
+    const workQueue = process.env[queues.work.urlEnv]!;
+    process.env[queues.work.urlEnv] = `${workQueue}-missing`;
     try {
       expect(await deliver(first)).toHaveLength(1);
     } finally {
-      process.env[queues.alerts.urlEnv] = alertsQueue;
+      process.env[queues.work.urlEnv] = workQueue;
     }
     // The finding was written with its alert in the outbox; the alert is not lost with the delivery.
     expect(await storedFinding(org, id)).toMatchObject({ status: 'open', alert: { id: expect.any(String) } });
-    expect((await receiveAll('alerts')).filter((alert) => (alert as { org: string }).org === org)).toEqual(
-      [],
-    );
+    expect((await receiveAlerts()).filter((alert) => alert.org === org)).toEqual([]);
 
     // SQS delivers the message again; then a duplicate of it.
     expect(await deliver(first)).toEqual([]);
     expect(await deliver(first)).toEqual([]);
     expect(await deliver(running(org, 'web-2', '2.0.0', { secondsAgo: 30 }))).toEqual([]);
-    const alerts = (await receiveAll('alerts')) as { id: string; org: string; vulnerability: string }[];
+    const alerts = await receiveAlerts();
     expect(alerts.filter((alert) => alert.org === org)).toEqual([
       expect.objectContaining({
         org,
@@ -412,7 +387,7 @@ describe('nothing lost', () => {
     const org = uniqueOrg();
     const key = await keyFor(org, 'read');
     const name = packageName(org);
-    const id = await advisoryOf(name, '2.0.1');
+    const id = await criticalAdvisoryOf(name, '2.0.1');
     // The first instance through the consumer, the rest written directly with the consumer's item builders.
     await deliver(running(org, 'web-0000', '2.0.0'));
     const seen = recently(30);

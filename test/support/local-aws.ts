@@ -15,5 +15,6 @@ export const testQueues = await provisionQueues(servers.sqs, `-${randomUUID().sl
 process.env.TABLE_NAME = table.name;
 process.env[payloadBucket.envVariable] = payloadBucket.name;
 for (const queue of Object.values(queues)) process.env[queue.urlEnv] = testQueues[queue.name].url;
+process.env.API_URL = 'https://muster.test/';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';

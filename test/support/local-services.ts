@@ -7,6 +7,8 @@ import {
 import { inject } from 'vitest';
 import { createApiKey } from '../../functions/stores/api-key-store.ts';
 import type { Scope } from '../../shared/api-keys.ts';
+import type { AlertEvent } from '../../shared/entities/finding.ts';
+import type { AlertNotification } from '../../shared/notifications.ts';
 import type { QueueName, WorkKind } from '../../shared/resources.ts';
 import { testQueues } from './local-aws.ts';
 
@@ -59,6 +61,12 @@ export async function receiveWork(
     const { kind: _, ...body } = JSON.parse(message.Body!) as { kind: string };
     return body;
   });
+}
+
+/** The alert events on this test file's work queue, each notification's events in order. */
+export async function receiveAlerts(): Promise<AlertEvent[]> {
+  const notifications = (await receiveWork('alert')) as Omit<AlertNotification, 'kind'>[];
+  return notifications.flatMap((notification) => notification.events);
 }
 
 async function receiveMessages(url: string): Promise<Message[]> {

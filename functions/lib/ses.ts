@@ -1,3 +1,0 @@
-import { SESClient } from '@aws-sdk/client-ses';
-
-export const ses = new SESClient({});
