@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       // Once the consumers have stored the fleet, send the summary once so that the inbox shows one.
       await stack.drained();
       await stack.scheduler.fire('weekly-summary');
+      await stack.drained();
     }
   } else {
     demo = JSON.parse(readFileSync(demoFile, 'utf8')) as DemoOrganization;

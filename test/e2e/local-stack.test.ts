@@ -210,7 +210,7 @@ async function publicationToAlert(endpoints: Endpoints): Promise<void> {
     );
     if (!alert) await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  expect(alert?.subject).toMatch(/^Critical: /);
+  expect(alert?.subject).toMatch(/^\[e2e-feed\] Critical: /);
   expect(alert?.body.text).toContain('2.0.1');
   expect(Date.now() - published).toBeLessThan(60_000);
   await eventually(async () => expect(receiver.received).toHaveLength(1));
@@ -257,7 +257,18 @@ describe('npm start', () => {
     );
     expect(printed.slice(2).join('\n')).toMatch(/^billing\/\S+ +production/m);
     const inbox = (await (await fetch(`${endpoints.ses}/store`)).json()) as { emails: { subject: string }[] };
-    expect(inbox.emails.map((e) => e.subject)).toContain('Muster weekly summary: demo');
+    const demoSummary = /^demo: .*(findings|no critical or high findings) on internet-facing apps/;
+    expect(inbox.emails.map((e) => e.subject)).toContainEqual(expect.stringMatching(demoSummary));
+    // Asked for again this week, the summary goes only when forced: one more email, not two.
+    const summaries = async () =>
+      (
+        (await (await fetch(`${endpoints.ses}/store`)).json()) as { emails: { subject: string }[] }
+      ).emails.filter((email) => demoSummary.test(email.subject)).length;
+    expect(await cli('summary', 'send', '--org', 'demo')).toContain('who do not have it yet');
+    expect(await cli('summary', 'send', '--org', 'demo', '--force')).toContain('again to those who have it');
+    await eventually(async () => expect(await summaries()).toBe(2));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await summaries()).toBe(2);
 
     const ingestKey = lastLine(await cli('keys', 'create', '--org', 'e2e-a', '--scope', 'ingest'));
     const readKey = lastLine(await cli('keys', 'create', '--org', 'e2e-a', '--scope', 'read'));
