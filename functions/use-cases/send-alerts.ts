@@ -5,11 +5,10 @@ import type { AlertEvent } from '../../shared/entities/finding.ts';
 import type { AlertNotification } from '../../shared/notifications.ts';
 import { webhookHeaders, webhookPayload } from '../../shared/webhook.ts';
 import { config } from '../lib/config.ts';
-import { sendEmail } from '../lib/email.ts';
 import { postWebhook } from '../lib/webhook-client.ts';
 import { claimDelivery, confirmDelivery, releaseDelivery } from '../stores/delivery-store.ts';
 import { readOrganization } from '../stores/organization-store.ts';
-import { recipientLinks } from './mail-links.ts';
+import { mailTo, recipientLinks } from './recipient-mail.ts';
 
 /** Where one notification goes: each alert recipient by email, and the webhook when there is one. */
 interface Channel {
@@ -49,14 +48,7 @@ export async function sendAlerts(
         name: `email:${normalizeAddress(address)}`,
         send: async (events) => {
           const links = linksFor(address);
-          const email = renderAlertEmail(org, events, links);
-          await sendEmail({
-            from: config.SUMMARY_FROM,
-            to: address,
-            ...email,
-            headers: links.headers,
-            date: now,
-          });
+          await mailTo(address, renderAlertEmail(org, events, links), links, now);
         },
       });
     }

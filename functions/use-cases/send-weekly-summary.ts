@@ -3,12 +3,11 @@ import { normalizeAddress } from '../../shared/email-address.ts';
 import { summaryDelivery, summaryDeliverySeconds } from '../../shared/entities/delivery.ts';
 import type { SummaryNotification } from '../../shared/notifications.ts';
 import { buildWeeklySummary } from '../../shared/weekly-summary.ts';
-import { config, lifecycle } from '../lib/config.ts';
-import { sendEmail } from '../lib/email.ts';
+import { lifecycle } from '../lib/config.ts';
 import { readVulnerabilities } from '../stores/advisory-store.ts';
 import { claimDelivery, confirmDelivery, releaseDelivery } from '../stores/delivery-store.ts';
 import { readOrganization, readOrganizationItems } from '../stores/organization-store.ts';
-import { recipientLinks } from './mail-links.ts';
+import { mailTo, recipientLinks } from './recipient-mail.ts';
 
 export interface SummaryOutcome {
   sent: number;
@@ -58,14 +57,7 @@ export async function sendWeeklySummary(
     for (const address of claimed) {
       const links = linksFor(address);
       try {
-        const email = renderWeeklySummaryEmail(summary, links);
-        await sendEmail({
-          from: config.SUMMARY_FROM,
-          to: address,
-          ...email,
-          headers: links.headers,
-          date: now,
-        });
+        await mailTo(address, renderWeeklySummaryEmail(summary, links), links, now);
       } catch (error) {
         await releaseDelivery(org, what(address), owner);
         failures.push((error as Error).message);

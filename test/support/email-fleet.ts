@@ -391,6 +391,17 @@ export const published = new Map<string, string | null>([
 export const weeklySummaryOf = (names: Partial<FleetNames> = {}): WeeklySummary =>
   buildWeeklySummary({ org: 'acme', week: '2026-W49', now, items: fleetItems(names), lifecycle, published });
 
+/** The summary of an organization that reports nothing yet. */
+export const emptySummary = (): WeeklySummary =>
+  buildWeeklySummary({
+    org: 'acme',
+    week: '2026-W49',
+    now,
+    items: { appEnvironments: [], instances: [], latestScans: [], findings: [] },
+    lifecycle,
+    published: new Map(),
+  });
+
 /** An alert of a new critical finding on billing/prod, of a package loaded on more instances than listed. */
 export function alertEvent(
   names: Partial<FleetNames & { url: string }> = {},

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderAlertEmail } from '../../shared/email/alert-email.ts';
 import { renderWeeklySummaryEmail } from '../../shared/email/weekly-summary-email.ts';
-import { buildWeeklySummary, type WeeklySummary } from '../../shared/weekly-summary.ts';
-import { alertEvent, hostile, lifecycle, now, weeklySummaryOf } from '../support/email-fleet.ts';
+import { alertEvent, emptySummary, hostile, weeklySummaryOf } from '../support/email-fleet.ts';
 
 const links = {
   dashboardUrl: 'https://muster.example.com/',
@@ -64,16 +63,6 @@ function expectInert(html: string) {
   expect(html).not.toMatch(/<img|<iframe|<object|<embed|<form/i);
   expect(html).not.toMatch(/(href|src)="\s*javascript:/i);
 }
-
-const emptySummary = (): WeeklySummary =>
-  buildWeeklySummary({
-    org: 'acme',
-    week: '2026-W49',
-    now,
-    items: { appEnvironments: [], instances: [], latestScans: [], findings: [] },
-    lifecycle,
-    published: new Map(),
-  });
 
 describe('renderWeeklySummaryEmail', () => {
   const summary = weeklySummaryOf();

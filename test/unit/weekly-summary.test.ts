@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildWeeklySummary, isoWeek } from '../../shared/weekly-summary.ts';
-import { fleetItems, lifecycle, now, published, weeklySummaryOf } from '../support/email-fleet.ts';
+import {
+  emptySummary,
+  fleetItems,
+  lifecycle,
+  now,
+  published,
+  weeklySummaryOf,
+} from '../support/email-fleet.ts';
 
 describe('isoWeek', () => {
   it.each([
@@ -247,14 +254,7 @@ describe('buildWeeklySummary', () => {
   });
 
   it('says nothing needs action for an empty organization', () => {
-    const empty = buildWeeklySummary({
-      org: 'acme',
-      week: '2026-W49',
-      now,
-      items: { appEnvironments: [], instances: [], latestScans: [], findings: [] },
-      lifecycle,
-      published: new Map(),
-    });
+    const empty = emptySummary();
     expect(empty.totals).toEqual({
       app_environments: 0,
       instances: { running: 0, stale: 0 },

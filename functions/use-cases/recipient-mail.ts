@@ -1,6 +1,8 @@
+import type { RenderedEmail } from '../../shared/email/layout.ts';
 import type { OrganizationItem } from '../../shared/entities/organization.ts';
 import { type MailingList, unsubscribeToken } from '../../shared/unsubscribe-token.ts';
 import { config } from '../lib/config.ts';
+import { sendEmail } from '../lib/email.ts';
 import { mailSecret } from '../stores/organization-store.ts';
 
 export interface RecipientLinks {
@@ -31,4 +33,14 @@ export async function recipientLinks(
       },
     };
   };
+}
+
+/** Sends an email to its one recipient, from the configured sender, with its unsubscribe headers. */
+export async function mailTo(
+  address: string,
+  email: RenderedEmail,
+  links: RecipientLinks,
+  date: Date,
+): Promise<void> {
+  await sendEmail({ from: config.SUMMARY_FROM, to: address, ...email, headers: links.headers, date });
 }
