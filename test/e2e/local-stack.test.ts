@@ -269,6 +269,22 @@ describe('npm start', () => {
     await eventually(async () => expect(await summaries()).toBe(2));
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await summaries()).toBe(2);
+    // Its unsubscribe link, opened and then clicked (or posted by a mail client, RFC 8058), through HTTP.
+    const { emails } = (await (await fetch(`${endpoints.ses}/store`)).json()) as {
+      emails: { subject: string; body: { text: string } }[];
+    };
+    const summaryText = emails.find((email) => demoSummary.test(email.subject))!.body.text;
+    const unsubscribe = /(http:\/\/\S+\/v1\/unsubscribe\?token=\S+)/.exec(summaryText)![1]!;
+    const page = await fetch(unsubscribe);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('security@demo.example');
+    const clicked = await fetch(unsubscribe, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(clicked.status).toBe(200);
+    await expect(cli('summary', 'send', '--org', 'demo', '--force')).rejects.toThrow(/no summary recipients/);
 
     const ingestKey = lastLine(await cli('keys', 'create', '--org', 'e2e-a', '--scope', 'ingest'));
     const readKey = lastLine(await cli('keys', 'create', '--org', 'e2e-a', '--scope', 'read'));
