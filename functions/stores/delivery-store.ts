@@ -1,13 +1,14 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type DeliveryItem, deliveryKey } from '../../shared/entities/delivery.ts';
+import { functions } from '../../shared/resources.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { isConditionFailure } from './lease.ts';
 
 const tableName = config.TABLE_NAME;
 
-/** Longer than the consumer's timeout: a claim lapses only once its holder cannot be sending. */
-const claimSeconds = 120;
+/** Twice the sender's timeout: a claim lapses only once its holder cannot be sending any more. */
+const claimSeconds = 2 * functions['process-work'].timeoutSeconds;
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 

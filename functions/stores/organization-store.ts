@@ -11,6 +11,8 @@ import {
   type OrganizationItem,
   organizationKey,
   organizationsPartition,
+  recipientsAttribute,
+  recipientsOf,
 } from '../../shared/entities/organization.ts';
 import { type LatestScanItem, latestScanSortKeyPrefix } from '../../shared/entities/scan.ts';
 import type { OrganizationItems } from '../../shared/fleet-summary.ts';
@@ -54,8 +56,6 @@ export async function readOrganization(org: string): Promise<OrganizationItem | 
   return Item as OrganizationItem | undefined;
 }
 
-const recipientAttribute = { summary: 'summary_recipients', alerts: 'alert_recipients' } as const;
-
 /** Replaces who receives a list's emails; the organization must exist. */
 async function setRecipients(
   org: string,
@@ -68,7 +68,7 @@ async function setRecipients(
       Key: organizationKey(org),
       UpdateExpression: 'SET #list = :recipients',
       ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#list': recipientAttribute[list] },
+      ExpressionAttributeNames: { '#list': recipientsAttribute[list] },
       ExpressionAttributeValues: { ':recipients': recipients },
       ReturnValues: 'ALL_NEW',
     }),
@@ -87,10 +87,11 @@ export const setAlertRecipients = (org: string, recipients: string[]) =>
  * only if that index still holds it, and the list is read again otherwise. False when it was not on it.
  */
 export async function removeRecipient(org: string, list: MailingList, address: string): Promise<boolean> {
-  const attribute = recipientAttribute[list];
+  const attribute = recipientsAttribute[list];
   let removed = false;
   for (let attempt = 0; attempt < 10; attempt++) {
-    const current = (await readOrganization(org))?.[attribute] ?? [];
+    const organization = await readOrganization(org);
+    const current = organization ? recipientsOf(organization, list) : [];
     const index = current.findIndex((recipient) => normalizeAddress(recipient) === normalizeAddress(address));
     if (index === -1) return removed;
     try {

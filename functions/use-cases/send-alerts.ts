@@ -2,6 +2,7 @@ import { renderAlertEmail } from '../../shared/email/alert-email.ts';
 import { normalizeAddress } from '../../shared/email-address.ts';
 import { alertDelivery, alertDeliverySeconds } from '../../shared/entities/delivery.ts';
 import type { AlertEvent } from '../../shared/entities/finding.ts';
+import { recipientsOf } from '../../shared/entities/organization.ts';
 import type { AlertNotification } from '../../shared/notifications.ts';
 import { webhookHeaders, webhookPayload } from '../../shared/webhook.ts';
 import { config } from '../lib/config.ts';
@@ -40,7 +41,7 @@ export async function sendAlerts(
   if (!organization) return { sent: 0, skipped: 0 };
   const { org, app, environment } = notification;
   const channels: Channel[] = [];
-  const recipients = organization.alert_recipients ?? [];
+  const recipients = recipientsOf(organization, 'alerts');
   if (recipients.length > 0) {
     const linksFor = await recipientLinks(organization, 'alerts');
     for (const address of recipients) {

@@ -1,12 +1,11 @@
 import { normalizeAddress } from '../../shared/email-address.ts';
+import { recipientsOf } from '../../shared/entities/organization.ts';
 import {
   readUnsubscribeToken,
   type Subscription,
   verifyUnsubscribeToken,
 } from '../../shared/unsubscribe-token.ts';
 import { readOrganization, removeRecipient } from '../stores/organization-store.ts';
-
-const listAttribute = { summary: 'summary_recipients', alerts: 'alert_recipients' } as const;
 
 /** The subscription a token stands for, and whether its address is still on the list; undefined for a token Muster did not sign. */
 export async function subscriptionOf(
@@ -17,7 +16,7 @@ export async function subscriptionOf(
   const organization = await readOrganization(subscription.org);
   if (!organization?.mail_secret || !verifyUnsubscribeToken(organization.mail_secret, token))
     return undefined;
-  const recipients = organization[listAttribute[subscription.list]] ?? [];
+  const recipients = recipientsOf(organization, subscription.list);
   const address = normalizeAddress(subscription.address);
   return {
     subscription,

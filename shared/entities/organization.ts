@@ -1,3 +1,4 @@
+import type { MailingList } from '../unsubscribe-token.ts';
 import type { TableKey } from './key-parts.ts';
 
 /** An organization: the tenant that owns keys, apps and findings. Listed through gsi1 `ORGS`. */
@@ -20,6 +21,13 @@ export interface OrganizationItem extends TableKey {
   mail_secret?: string;
 }
 
+/** The attribute that holds each mailing list's recipients. */
+export const recipientsAttribute = { summary: 'summary_recipients', alerts: 'alert_recipients' } as const;
+
+/** Who is on one of the organization's mailing lists. */
+export const recipientsOf = (item: OrganizationItem, list: MailingList): string[] =>
+  item[recipientsAttribute[list]] ?? [];
+
 /** An organization's mail and webhook settings as the API shows them: never a secret. */
 export interface NotificationSettings {
   org: string;
@@ -32,7 +40,7 @@ export function notificationSettings(item: OrganizationItem): NotificationSettin
   return {
     org: item.org,
     summary_recipients: item.summary_recipients,
-    alert_recipients: item.alert_recipients ?? [],
+    alert_recipients: recipientsOf(item, 'alerts'),
     webhook: item.webhook ? { url: item.webhook.url, created_at: item.webhook.created_at } : null,
   };
 }
