@@ -1,5 +1,5 @@
 import type { Basis } from './advisories/exposure.ts';
-import type { Severity } from './advisories/vulnerability.ts';
+import { bySeverity, type Severity } from './advisories/vulnerability.ts';
 import type { Ecosystem } from './ecosystem.ts';
 import {
   type AppEnvironmentItem,
@@ -119,7 +119,6 @@ export interface AppEnvironmentItems {
   findings: FindingItem[];
 }
 
-const severityOrder = { critical: 0, high: 1, medium: 2, low: 3 } as const;
 const statusOrder = { open: 0, stale: 1, suppressed: 2, fixed: 3 } as const;
 
 function runtimeFinding(
@@ -255,7 +254,7 @@ export function appEnvironmentDetail(
     ].sort(
       (a, b) =>
         statusOrder[a.status] - statusOrder[b.status] ||
-        severityOrder[a.severity ?? 'medium'] - severityOrder[b.severity ?? 'medium'] ||
+        bySeverity(a.severity, b.severity) ||
         a.id.localeCompare(b.id),
     ),
   };

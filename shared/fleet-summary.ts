@@ -49,9 +49,28 @@ export const headsByName = (instances: InstanceItem[]): HeadLookup => {
 };
 
 /**
- * An app-environment's open runtime findings that no active suppression hides, counted once per
- * vulnerability. Stale findings are shown but not counted.
+ * An app-environment's open runtime findings that no active suppression hides, one per vulnerability:
+ * what its counts count. Stale findings are shown but not counted.
  */
+export function openFindings(
+  findings: FindingItem[],
+  headOf: HeadLookup,
+  now: Date,
+  lifecycle: Lifecycle,
+): FindingItem[] {
+  const open = new Map<string, FindingItem>();
+  for (const finding of findings) {
+    if (
+      !open.has(finding.vulnerability) &&
+      !suppressionActive(finding, now) &&
+      findingState(finding, headOf, now, lifecycle).status === 'open'
+    )
+      open.set(finding.vulnerability, finding);
+  }
+  return [...open.values()];
+}
+
+/** An app-environment's open findings by severity (see openFindings). */
 export function runtimeCounts(
   findings: FindingItem[],
   headOf: HeadLookup,
@@ -59,18 +78,9 @@ export function runtimeCounts(
   lifecycle: Lifecycle,
 ): SeverityCounts {
   const counts = emptySeverityCounts();
-  const seen = new Set<string>();
-  for (const finding of findings) {
-    if (
-      seen.has(finding.vulnerability) ||
-      suppressionActive(finding, now) ||
-      findingState(finding, headOf, now, lifecycle).status !== 'open'
-    )
-      continue;
-    seen.add(finding.vulnerability);
-    // An advisory without any severity counts as medium, rather than vanishing from the counts.
+  // An advisory without any severity counts as medium, rather than vanishing from the counts.
+  for (const finding of openFindings(findings, headOf, now, lifecycle))
     counts[finding.severity ?? 'medium']++;
-  }
   return counts;
 }
 

@@ -1,16 +1,16 @@
-import type { Severity } from './advisories/vulnerability.ts';
+import { bySeverity, type Severity } from './advisories/vulnerability.ts';
 import { type Classification, effectiveClassification } from './entities/app-environment.ts';
-import { type FindingItem, suppressionActive, type Upgrade } from './entities/finding.ts';
+import type { FindingItem, Upgrade } from './entities/finding.ts';
 import type { InstanceItem } from './entities/instance.ts';
 import type { LatestScanItem } from './entities/scan.ts';
 import { isProduction } from './environments.ts';
-import { findingState } from './finding-status.ts';
 import { adviceOf } from './findings.ts';
 import {
   headsByName,
   instancesByStatus,
   latestSeen,
   type OrganizationItems,
+  openFindings,
   scanCounts,
 } from './fleet-summary.ts';
 import type { Lifecycle } from './instance-status.ts';
@@ -152,11 +152,6 @@ export function isoWeek(date: Date): string {
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
-/** Worst first; an advisory without a severity ranks as medium, as the apps list counts it. */
-const severityOrder = { critical: 0, high: 1, medium: 2, low: 3 } as const;
-const bySeverity = (a: Severity | null, b: Severity | null): number =>
-  severityOrder[a ?? 'medium'] - severityOrder[b ?? 'medium'];
-
 const key = (item: { app: string; environment: string }) => `${item.app}#${item.environment}`;
 
 const byName = (a: { app: string; environment: string }, b: { app: string; environment: string }): number =>
@@ -190,23 +185,19 @@ function appEnvironmentStates(
       now,
       lifecycle,
     );
-    const headOf = headsByName([...running, ...stale, ...stopped]);
-    const open = new Map<string, FindingItem>();
-    for (const finding of findingsOf.get(key(appEnvironment)) ?? []) {
-      if (
-        !open.has(finding.vulnerability) &&
-        !suppressionActive(finding, now) &&
-        findingState(finding, headOf, now, lifecycle).status === 'open'
-      )
-        open.set(finding.vulnerability, finding);
-    }
+    const open = openFindings(
+      findingsOf.get(key(appEnvironment)) ?? [],
+      headsByName([...running, ...stale, ...stopped]),
+      now,
+      lifecycle,
+    );
     return {
       app: appEnvironment.app,
       environment: appEnvironment.environment,
       classification: effectiveClassification(appEnvironment),
       running,
       stale,
-      open: [...open.values()],
+      open,
       scans: scansOf.get(appEnvironment.app) ?? [],
     };
   });

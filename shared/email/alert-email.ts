@@ -1,4 +1,4 @@
-import type { Severity } from '../advisories/vulnerability.ts';
+import { bySeverity, type Severity } from '../advisories/vulnerability.ts';
 import type { AlertEvent, FindingInstance } from '../entities/finding.ts';
 import { isProduction } from '../environments.ts';
 import { type Html, html } from './html.ts';
@@ -27,10 +27,8 @@ import { counted, oneLine, severityWord, subjectLine, utcTime } from './wording.
  * event carries no internet-facing flag of its own: the email says internet-facing for every event.
  */
 
-const severityOrder = { critical: 0, high: 1, medium: 2, low: 3 } as const;
 const worstFirst = (a: AlertEvent, b: AlertEvent): number =>
-  severityOrder[a.severity ?? 'medium'] - severityOrder[b.severity ?? 'medium'] ||
-  a.vulnerability.localeCompare(b.vulnerability);
+  bySeverity(a.severity, b.severity) || a.vulnerability.localeCompare(b.vulnerability);
 
 const place = (event: AlertEvent): string => `${oneLine(event.app)}/${oneLine(event.environment)}`;
 

@@ -1,3 +1,4 @@
+import { bySeverity } from '../advisories/vulnerability.ts';
 import type { ScanFinding, ScanTool, SeverityCounts } from '../scan-report.ts';
 import type { TableKey } from './key-parts.ts';
 
@@ -33,13 +34,11 @@ export const latestScanKey = (org: string, app: string, tool: ScanTool): TableKe
   sk: `${latestScanSortKeyPrefix}${app}#${tool}`,
 });
 
-const severityOrder = { critical: 0, high: 1, medium: 2, low: 3 } as const;
-
 export const maxStoredFindingsBytes = 300_000;
 
 /** The findings to store: most severe first, as many as fit in the size budget. */
 export function storedFindings(findings: ScanFinding[]): { findings: ScanFinding[]; truncated: boolean } {
-  const sorted = [...findings].sort((a, b) => severityOrder[a.severity] - severityOrder[b.severity]);
+  const sorted = [...findings].sort((a, b) => bySeverity(a.severity, b.severity));
   let bytes = 0;
   const kept: ScanFinding[] = [];
   for (const finding of sorted) {
