@@ -6,6 +6,8 @@ import { parseOrThrow } from './validation.ts';
  * Code-scan results that CI uploads per commit: Sobelow (JSON or SARIF), mix_audit (JSON) and
  * `mix hex.audit` (its text output). Each is normalized here to one finding list, so that the queue
  * carries a small, validated message whatever the tool, and a malformed report is refused at once.
+ * Fields that a tool adds and Muster does not read are ignored, so that a newer tool version's report
+ * is still taken.
  */
 
 export const scanTools = ['sobelow', 'mix_audit', 'hex_audit'] as const;
@@ -18,6 +20,11 @@ export interface ScanFinding {
   title: string;
   file?: string;
   line?: number;
+  /**
+   * What places the finding in the code without its line number (Sobelow's variable or key, a SARIF
+   * result's partial fingerprint), so that its fingerprint survives unrelated lines moving.
+   */
+  locator?: string;
   package?: string;
   version?: string;
   advisory?: string;
@@ -26,14 +33,25 @@ export interface ScanFinding {
 
 export const maxFindings = 2000;
 
+/** A locator long enough to tell findings apart, short enough to keep a stored finding small. */
+export const maxLocatorLength = 300;
+
 const text = (max: number) => z.string().max(max);
 
-const sobelowFinding = z.object({
-  type: text(500),
-  file: text(1000).optional(),
-  line: z.number().int().nonnegative().optional(),
-});
+/**
+ * Sobelow's JSON finding: `type`, `file` and `line`, and whatever else its check reports (`variable`,
+ * `key`, `pipeline`; `details`, `cve` and `fingerprint` for known vulnerable dependencies). A check
+ * without a variable gives `"variable": null`.
+ */
+const sobelowFinding = z
+  .object({
+    type: text(500),
+    file: text(1000).nullish(),
+    line: z.number().int().nonnegative().nullish(),
+  })
+  .catchall(z.unknown());
 
+/** Sobelow writes all three buckets; a report that leaves one out has none in it. */
 const sobelowJson = z.object({
   findings: z.object({
     high_confidence: z.array(sobelowFinding).default([]),
@@ -58,9 +76,32 @@ const securitySeverityProperties = z
   .optional();
 
 const sarifRule = z.object({
-  id: text(200).optional(),
-  name: text(200).optional(),
+  id: text(200).nullish(),
+  name: text(200).nullish(),
   defaultConfiguration: z.object({ level: sarifLevel.optional() }).optional(),
+  properties: securitySeverityProperties,
+});
+
+const sarifResult = z.object({
+  // Sobelow writes `"ruleId": null` for a finding type it has no rule for.
+  ruleId: text(200).nullish(),
+  rule: z.object({ id: text(200).nullish(), index: z.number().int().nonnegative().optional() }).optional(),
+  level: sarifLevel.optional(),
+  message: z.object({ text: text(2000).optional() }).optional(),
+  locations: z
+    .array(
+      z.object({
+        physicalLocation: z
+          .object({
+            artifactLocation: z.object({ uri: text(1000).optional() }).optional(),
+            region: z.object({ startLine: z.number().int().nullish() }).optional(),
+          })
+          .optional(),
+      }),
+    )
+    .optional(),
+  /** Strings by the SARIF specification; another shape is read as absent, like a bad security-severity. */
+  partialFingerprints: z.record(z.string(), text(1000)).optional().catch(undefined),
   properties: securitySeverityProperties,
 });
 
@@ -70,38 +111,20 @@ const sarif = z.object({
     z.object({
       tool: z
         .object({
-          driver: z.object({ name: text(200).optional(), rules: z.array(sarifRule).default([]) }),
+          driver: z.object({ name: text(200).optional(), rules: z.array(sarifRule).nullish() }),
         })
         .optional(),
-      results: z
-        .array(
-          z.object({
-            ruleId: text(200).optional(),
-            rule: z
-              .object({ id: text(200).optional(), index: z.number().int().nonnegative().optional() })
-              .optional(),
-            level: sarifLevel.optional(),
-            message: z.object({ text: text(2000).optional() }).optional(),
-            locations: z
-              .array(
-                z.object({
-                  physicalLocation: z
-                    .object({
-                      artifactLocation: z.object({ uri: text(1000).optional() }).optional(),
-                      region: z.object({ startLine: z.number().int().optional() }).optional(),
-                    })
-                    .optional(),
-                }),
-              )
-              .optional(),
-            properties: securitySeverityProperties,
-          }),
-        )
-        .default([]),
+      // SARIF lets `results` be null or absent when the tool gave none (it failed, or did not run).
+      results: z.array(sarifResult).nullish(),
     }),
   ),
 });
 
+/**
+ * mix_audit's JSON, as its structs encode: 2.x advisories carry `first_patched_versions` (null in the
+ * advisory database when no version fixes the flaw) and, after 2.0.0, `severity`; 1.x advisories had
+ * neither (`patched_versions` held requirements, not versions).
+ */
 const mixAuditJson = z.object({
   pass: z.boolean(),
   vulnerabilities: z.array(
@@ -113,25 +136,10 @@ const mixAuditJson = z.object({
         title: text(1000).nullish(),
         first_patched_versions: z.array(text(64)).nullish(),
       }),
-      dependency: z.object({ package: text(100), version: text(64), lockfile: text(1000).optional() }),
+      dependency: z.object({ package: text(100), version: text(64), lockfile: text(1000).nullish() }),
     }),
   ),
 });
-
-export const scanUploadSchema = z.object({
-  app: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[a-z0-9_.-]+$/, 'must be 1-64 characters of a-z, 0-9, _, - and .'),
-  commit_sha: z.string().regex(/^[0-9a-f]{7,64}$/, 'must be a lower-case hexadecimal commit id'),
-  ref: z.string().min(1).max(255).optional(),
-  pull_request: z.number().int().positive().optional(),
-  tool: z.enum(scanTools),
-  report: z.unknown(),
-});
-
-export type ScanUpload = z.infer<typeof scanUploadSchema>;
 
 /**
  * How severe a finding of each Sobelow check is when Sobelow is highly confident of it, by check type
@@ -170,24 +178,50 @@ function sobelowSeverity(checkType: string, highConfidence: boolean): Severity {
   return highConfidence ? severity : oneStepLower[severity];
 }
 
+/** The check type of a Sobelow finding's type or message: "XSS.SendResp: XSS in `send_resp`" → XSS.SendResp. */
+const checkTypeOf = (type: string): string => type.split(':')[0]!.trim();
+
+/** At most `max` UTF-16 code units, never ending on the first half of a surrogate pair. */
+function truncated(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const last = value.charCodeAt(max - 1);
+  return value.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+/** `name=value` pairs in name order, so that the same fields give the same locator whatever their order. */
+function locatorOf(fields: [string, unknown][]): string | undefined {
+  const pairs = fields
+    .filter(([, value]) => value !== null && value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return pairs.length === 0 ? undefined : truncated(pairs.join(' '), maxLocatorLength);
+}
+
+/**
+ * Fields of a Sobelow JSON finding that do not place it in the code apart from its line: the ones
+ * every finding has, and `fingerprint`, which Sobelow hashes from the line number among others.
+ */
+const sobelowFieldsLeftOutOfLocator = new Set(['type', 'file', 'line', 'fingerprint']);
+
 function fromSobelowJson(report: z.infer<typeof sobelowJson>): ScanFinding[] {
   return (['high_confidence', 'medium_confidence', 'low_confidence'] as const).flatMap((confidence) =>
     report.findings[confidence].map((finding) => {
-      // `type` is "<check type>: <title>", as in "XSS.SendResp: XSS in `send_resp`".
-      const checkType = finding.type.split(':')[0]!.trim();
+      const checkType = checkTypeOf(finding.type);
       return {
         rule: checkType,
         severity: sobelowSeverity(checkType, confidence === 'high_confidence'),
         title: finding.type,
-        file: finding.file,
-        line: finding.line,
+        file: finding.file ?? undefined,
+        line: finding.line ?? undefined,
+        locator: locatorOf(
+          Object.entries(finding).filter(([name]) => !sobelowFieldsLeftOutOfLocator.has(name)),
+        ),
       };
     }),
   );
 }
 
-type SarifRun = z.infer<typeof sarif>['runs'][number];
-type SarifResult = SarifRun['results'][number];
+type SarifResult = z.infer<typeof sarifResult>;
 type SarifRule = z.infer<typeof sarifRule>;
 type SarifLevel = z.infer<typeof sarifLevel>;
 
@@ -195,7 +229,7 @@ type SarifLevel = z.infer<typeof sarifLevel>;
 function ruleOf(result: SarifResult, rules: SarifRule[]): SarifRule | undefined {
   if (result.rule?.index !== undefined) return rules[result.rule.index];
   const id = result.ruleId ?? result.rule?.id;
-  return id === undefined ? undefined : rules.find((rule) => rule.id === id);
+  return id === undefined || id === null ? undefined : rules.find((rule) => rule.id === id);
 }
 
 /** GitHub's thresholds for `security-severity`; a value that is not a score from above 0 to 10 gives none. */
@@ -219,27 +253,44 @@ function severityOfResult(result: SarifResult, rule: SarifRule | undefined, leve
   );
 }
 
+/** A SARIF artifact URI as a path: newer Sobelow versions percent-encode their SARIF paths (not their JSON ones). */
+function pathOfUri(uri: string | undefined): string | undefined {
+  if (uri === undefined || !uri.includes('%')) return uri;
+  try {
+    return decodeURIComponent(uri);
+  } catch {
+    return uri;
+  }
+}
+
 function fromSarif(report: z.infer<typeof sarif>): ScanFinding[] {
   return report.runs.flatMap((run) => {
     const rules = run.tool?.driver.rules ?? [];
     const isSobelow = run.tool?.driver.name?.toLowerCase() === 'sobelow';
-    return run.results.map((result) => {
+    return (run.results ?? []).map((result) => {
       const rule = ruleOf(result, rules);
-      const ruleId = result.ruleId ?? result.rule?.id ?? rule?.id;
+      const ruleId = result.ruleId ?? result.rule?.id ?? rule?.id ?? undefined;
       // SARIF: a result without a level takes its rule's default level, and else is a warning.
       const level = result.level ?? rule?.defaultConfiguration?.level ?? 'warning';
       const location = result.locations?.[0]?.physicalLocation;
+      const message = result.message?.text;
       // Sobelow's rule ids (SBLW031) stand for its check types (XSS.SendResp), which its JSON names;
-      // using the check type makes both formats of one scan give the same findings.
-      const checkType = rule?.name ?? ruleId ?? 'unknown';
+      // using the check type makes both formats of one scan give the same findings. A finding type
+      // without a rule has a null ruleId, and its message still starts with the check type.
+      const checkType = rule?.name || (message && checkTypeOf(message)) || ruleId;
+      // Sobelow's primaryLocationLineHash is a hash of the finding's line number among others, so it
+      // changes whenever the line moves; other tools hash the line's content, which does not. Without
+      // one, the message is what places the result, and it is already the title.
+      const partialFingerprints = isSobelow ? undefined : result.partialFingerprints;
       return {
-        rule: isSobelow ? checkType : (ruleId ?? 'unknown'),
+        rule: (isSobelow ? checkType : ruleId) ?? 'unknown',
         severity: isSobelow
-          ? sobelowSeverity(checkType, level === 'error')
+          ? sobelowSeverity(checkType ?? 'unknown', level === 'error')
           : severityOfResult(result, rule, level),
-        title: result.message?.text ?? ruleId ?? 'finding',
-        file: location?.artifactLocation?.uri,
-        line: location?.region?.startLine,
+        title: message ?? ruleId ?? 'finding',
+        file: pathOfUri(location?.artifactLocation?.uri),
+        line: location?.region?.startLine ?? undefined,
+        locator: locatorOf(Object.entries(partialFingerprints ?? {})),
       };
     });
   });
@@ -252,6 +303,7 @@ function advisorySeverity(severity: string | null | undefined): Severity {
     case 'high':
       return 'high';
     case 'low':
+    case 'none':
       return 'low';
     default:
       return 'medium';
@@ -263,7 +315,7 @@ function fromMixAudit(report: z.infer<typeof mixAuditJson>): ScanFinding[] {
     rule: 'dependency',
     severity: advisorySeverity(advisory.severity),
     title: advisory.title ?? advisory.id,
-    file: dependency.lockfile,
+    file: dependency.lockfile ?? undefined,
     package: dependency.package.toLowerCase(),
     version: dependency.version,
     advisory: advisory.id,
@@ -272,20 +324,146 @@ function fromMixAudit(report: z.infer<typeof mixAuditJson>): ScanFinding[] {
 }
 
 /**
- * `mix hex.audit` prints a table of retired packages, one per line after the header
- * ("Dependency  Version  Retirement reason"), or "No retired packages found".
+ * Which findings the rows under a header of `mix hex.audit` are: retirements, security advisories, or
+ * ones that do not fail the audit (acknowledged in mix.exs, accepted by the organization's policy) or
+ * are no flaw of the package (denied by that policy), which are not findings.
+ */
+type HexAuditSection = 'retired' | 'advisories' | 'not_findings';
+
+const hexAuditSectionHeaders = new Map<string, HexAuditSection>([
+  ['Retired:', 'retired'],
+  ['Advisories:', 'advisories'],
+  ['Denied:', 'not_findings'],
+  ['Ignored retired:', 'not_findings'],
+  ['Ignored advisories:', 'not_findings'],
+  ['Policy-accepted retired:', 'not_findings'],
+  ['Policy-accepted advisories:', 'not_findings'],
+]);
+
+/** Longer than hex.pm allows (a retirement message has at most 140 characters); kept to bound a finding. */
+const maxHexAuditText = 1000;
+
+const isBlank = (code: number) => code === 32 || code === 9 || code === 13 || code === 11 || code === 12;
+
+/** The line without ANSI escape sequences (`ESC [ params final`), which Hex prints when colours are on. */
+function withoutAnsiCodes(line: string): string {
+  if (!line.includes('\u001b')) return line;
+  let plain = '';
+  let from = 0;
+  let at = line.indexOf('\u001b');
+  while (at !== -1) {
+    plain += line.slice(from, at);
+    let end = at + 1;
+    if (line[end] === '[') {
+      end++;
+      while (end < line.length && line.charCodeAt(end) >= 0x30 && line.charCodeAt(end) <= 0x3f) end++;
+      if (end < line.length && line.charCodeAt(end) >= 0x40 && line.charCodeAt(end) <= 0x7e) end++;
+    }
+    from = end;
+    at = line.indexOf('\u001b', end);
+  }
+  return plain + line.slice(from);
+}
+
+/** A line read one blank-separated word at a time, each character looked at once. */
+class Words {
+  private at = 0;
+
+  constructor(private readonly line: string) {}
+
+  /** The next word, or '' at the end of the line. */
+  next(): string {
+    while (this.at < this.line.length && isBlank(this.line.charCodeAt(this.at))) this.at++;
+    const start = this.at;
+    while (this.at < this.line.length && !isBlank(this.line.charCodeAt(this.at))) this.at++;
+    return this.line.slice(start, this.at);
+  }
+
+  /** What is left of the line after the next blanks. */
+  rest(): string {
+    while (this.at < this.line.length && isBlank(this.line.charCodeAt(this.at))) this.at++;
+    return this.line.slice(this.at).trimEnd();
+  }
+}
+
+/** hex.pm's own rule for a package name: a lower-case letter, then letters, digits and underscores. */
+const isPackageName = (word: string) => word.length <= 100 && /^[a-z]\w*$/.test(word);
+const isVersion = (word: string) => word.length <= 64 && /^\d+\.\d+\.\d+/.test(word);
+
+/**
+ * A retirement is rated by its reason, which Hex prints in parentheses before the maintainer's message:
+ * `(security) ...` is high; `(deprecated)`, `(invalid)`, `(renamed)` and `(other)` are low.
+ */
+function retirementSeverity(reason: string): Severity {
+  const close = reason.indexOf(')');
+  const category = reason.startsWith('(') && close > 0 ? reason.slice(1, close) : new Words(reason).next();
+  return /^(retired_)?security$/i.test(category) ? 'high' : 'low';
+}
+
+/** An advisory as Hex prints it: `GHSA-xxxx (HIGH): summary`, or `GHSA-xxxx: summary` without a severity. */
+function hexAdvisoryFinding(name: string, version: string, text: string): ScanFinding {
+  const words = new Words(text);
+  let advisory = words.next();
+  let severity: string | undefined;
+  if (advisory.endsWith(':')) advisory = advisory.slice(0, -1);
+  else {
+    const rated = words.next();
+    if (rated.startsWith('(') && rated.endsWith('):')) severity = rated.slice(1, -2);
+  }
+  return {
+    rule: 'dependency',
+    severity: advisorySeverity(severity),
+    title: truncated(words.rest() || advisory, maxHexAuditText).trimEnd(),
+    package: name.toLowerCase(),
+    version,
+    advisory: truncated(advisory, 100),
+  };
+}
+
+/**
+ * `mix hex.audit` prints, depending on the Hex version:
+ *
+ * - a table of retired packages (`Dependency  Version  Retirement reason`, then one row per package,
+ *   columns padded with spaces) or "No retired packages found", and then "Found retired packages";
+ *   the versions that check security advisories too add a second table (`Dependency  Version
+ *   Advisory`), each advisory followed by its URL on a line of its own;
+ * - in the latest versions, sections: `Retired:` and `Advisories:` with one `  name version - reason`
+ *   line per finding, then sections that are not findings (`Ignored retired:`, `Policy-accepted
+ *   advisories:`, `Denied:`, ...).
+ *
+ * Each line is read word by word, so that the time taken grows with the length of the output only.
  */
 function fromHexAudit(report: string): ScanFinding[] {
   const findings: ScanFinding[] = [];
-  for (const line of report.split('\n')) {
-    const match = /^\s*([a-z][a-z0-9_]*)\s+(\d+\.\d+\.\d+\S*)\s+(.+?)\s*$/.exec(line);
-    if (!match) continue;
-    const [, name, version, reason] = match;
+  let section: HexAuditSection = 'retired';
+  for (const rawLine of report.split('\n')) {
+    const line = withoutAnsiCodes(rawLine);
+    const header = hexAuditSectionHeaders.get(line.trim());
+    if (header !== undefined) {
+      section = header;
+      continue;
+    }
+    const words = new Words(line);
+    const name = words.next();
+    const version = words.next();
+    if (name === 'Dependency' && version === 'Version') {
+      section = words.rest().startsWith('Advisory') ? 'advisories' : 'retired';
+      continue;
+    }
+    if (section === 'not_findings' || !isPackageName(name) || !isVersion(version)) continue;
+    let text = words.rest();
+    if (text.startsWith('- ') || text === '-') text = text.slice(1).trimStart();
+    if (text === '') continue;
+    if (section === 'advisories') {
+      findings.push(hexAdvisoryFinding(name, version, text));
+      continue;
+    }
+    const reason = truncated(text, maxHexAuditText).trimEnd();
     findings.push({
       rule: 'retired',
-      severity: /security/i.test(reason!) ? 'high' : 'low',
+      severity: retirementSeverity(reason),
       title: `retired: ${reason}`,
-      package: name,
+      package: name.toLowerCase(),
       version,
     });
   }
@@ -322,32 +500,3 @@ export function countBySeverity(findings: ScanFinding[]): SeverityCounts {
   for (const finding of findings) counts[finding.severity]++;
   return counts;
 }
-
-/** What the scan ingest function puts on the queue. */
-export interface ScanMessage {
-  id: string;
-  org: string;
-  received_at: string;
-  app: string;
-  commit_sha: string;
-  ref?: string;
-  pull_request?: number;
-  tool: ScanTool;
-  findings: ScanFinding[];
-}
-
-const findingSchema: z.ZodType<ScanFinding> = z.object({
-  rule: z.string(),
-  severity: z.enum(['critical', 'high', 'medium', 'low']),
-  title: z.string(),
-  file: z.string().optional(),
-  line: z.number().optional(),
-  package: z.string().optional(),
-  version: z.string().optional(),
-  advisory: z.string().optional(),
-  fixed_in: z.array(z.string()).optional(),
-});
-
-export const scanMessageSchema: z.ZodType<ScanMessage> = scanUploadSchema
-  .omit({ report: true })
-  .extend({ id: z.string(), org: z.string(), received_at: z.string(), findings: z.array(findingSchema) });
