@@ -12,6 +12,9 @@ defmodule Muster do
 
   The agent is built as four concerns: `Muster.Collector` builds the heartbeat, `Muster.Encoder`
   turns it into JSON, `Muster.Transport` sends it and `Muster.Scheduler` decides when.
+
+  Apart from the running app, `mix muster.scan` uploads code-scan reports from CI: see
+  `Mix.Tasks.Muster.Scan`.
   """
 
   @doc """

@@ -16,7 +16,7 @@ defmodule Muster.Scheduler do
   the instance at all, and a goodbye would only record an instance that never ran for Muster (as
   when `mix muster.report` stops the background reports right after boot). A report still under
   way is let finish first, since the HTTP clients of two reports cannot run at once (see
-  `Muster.Transport`). Both take 2 s at most in total, after which the goodbye's process and its
+  `Muster.HTTP`). Both take 2 s at most in total, after which the goodbye's process and its
   HTTP client are killed: shutdown never waits longer for Muster, and a failed goodbye is only
   logged at the info level. A crash sends no goodbye: the scheduler is restarted and reports again.
   """

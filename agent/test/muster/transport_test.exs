@@ -1,7 +1,7 @@
 defmodule Muster.TransportTest do
   use ExUnit.Case, async: false
 
-  alias Muster.{Config, Proxy, Transport}
+  alias Muster.{Config, HTTP, Proxy, Transport}
   alias Muster.Test.{Httpc, Loopback}
 
   @body ~s({"app":"shop"})
@@ -90,9 +90,9 @@ defmodule Muster.TransportTest do
     assert Transport.post(config(port), @body) == {:error, {:rate_limited, 7_000}}
 
     later = DateTime.utc_now() |> DateTime.add(120, :second) |> Calendar.strftime("%a, %d %b %Y %H:%M:%S GMT")
-    assert_in_delta Transport.retry_after([{'retry-after', String.to_charlist(later)}]), 120_000, 2_000
-    assert Transport.retry_after([{'retry-after', 'soon'}]) == nil
-    assert Transport.retry_after([]) == nil
+    assert_in_delta HTTP.retry_after([{'retry-after', String.to_charlist(later)}]), 120_000, 2_000
+    assert HTTP.retry_after([{'retry-after', 'soon'}]) == nil
+    assert HTTP.retry_after([]) == nil
   end
 
   test "another 4xx is a refusal, with the start of the answer for the log" do

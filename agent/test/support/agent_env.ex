@@ -2,21 +2,40 @@ defmodule Muster.Test.AgentEnv do
   @moduledoc """
   Runs the `:muster` application of the test VM with a configuration of the test's choosing, as
   the app it lives in would, and puts the VM back as it was (the agent off) when the test ends.
-  The `MUSTER_*` variables of the shell that runs the tests are set aside meanwhile.
+  The `MUSTER_*` variables of the shell that runs the tests are set aside meanwhile, and for the
+  tests that ask, its CI variables too.
   """
 
   import ExUnit.Callbacks, only: [on_exit: 1]
 
   @doc "Clears the agent's variables for this test; they come back when it ends."
   def isolate do
-    saved = for {name, value} <- System.get_env(), String.starts_with?(name, "MUSTER_"), do: {name, value}
-    Enum.each(saved, fn {name, _} -> System.delete_env(name) end)
+    restore = set_aside(&String.starts_with?(&1, "MUSTER_"))
 
     on_exit(fn ->
-      for {name, _} <- System.get_env(), String.starts_with?(name, "MUSTER_"), do: System.delete_env(name)
-      Enum.each(saved, fn {name, value} -> System.put_env(name, value) end)
+      restore.()
       restart([])
     end)
+  end
+
+  @doc """
+  Clears the variables of GitHub Actions and GitLab CI for this test, so that the CI running the
+  tests does not stand in for the one a test describes; they come back when it ends.
+  """
+  def isolate_ci do
+    restore = set_aside(&(String.starts_with?(&1, "GITHUB_") or String.starts_with?(&1, "CI_")))
+    on_exit(restore)
+  end
+
+  # Deletes the variables whose names match, and returns what puts them back.
+  defp set_aside(match?) do
+    saved = for {name, value} <- System.get_env(), match?.(name), do: {name, value}
+    Enum.each(saved, fn {name, _} -> System.delete_env(name) end)
+
+    fn ->
+      for {name, _} <- System.get_env(), match?.(name), do: System.delete_env(name)
+      Enum.each(saved, fn {name, value} -> System.put_env(name, value) end)
+    end
   end
 
   @doc "Restarts `:muster` with `app_env` as its configuration, started as `type`."

@@ -5,7 +5,8 @@ defmodule Muster.Test.Loopback do
   receives `{:loopback, request}` for every request read, with `:method`, `:target`, `:headers`
   (lower-case names) and `:body`; a TLS handshake that fails sends `{:loopback_tls_failed, reason}`.
 
-  Behaviours: `{:respond, status, headers, body}`, `:hang` (read the request, never answer),
+  `behaviours` may also be a function of the server's port, for answers that name the server's own
+  URL. Behaviours: `{:respond, status, headers, body}`, `:hang` (read the request, never answer),
   `:close` (read the request, close the connection) and `:endless_body` (answer 500 and stream a
   body that never ends, until the client goes; then the test receives `{:loopback_streamed, bytes}`).
   """
@@ -16,6 +17,7 @@ defmodule Muster.Test.Loopback do
   def start(behaviours, options \\ []) do
     {transport, listen} = listen(options[:tls])
     {:ok, {_, port}} = if transport == :ssl, do: :ssl.sockname(listen), else: :inet.sockname(listen)
+    behaviours = if is_function(behaviours, 1), do: behaviours.(port), else: behaviours
 
     server =
       ExUnit.Callbacks.start_supervised!({__MODULE__, {transport, listen, behaviours, self()}}, id: make_ref())
