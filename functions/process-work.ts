@@ -5,7 +5,7 @@ import { sqsBatchConsumer } from './lib/sqs-consumer.ts';
 import { matchAdvisories } from './work/advisories.ts';
 import { evaluateAppEnvironments } from './work/evaluations.ts';
 import { processHeartbeats } from './work/heartbeats.ts';
-import { sendAlertNotifications, sendSummaries } from './work/notifications.ts';
+import { sendAlertNotifications, sendPullRequestFeedback, sendSummaries } from './work/notifications.ts';
 import { processScans } from './work/scans.ts';
 import { sweepOrganizations } from './work/sweeps.ts';
 import type { WorkHandler } from './work/work-handler.ts';
@@ -18,6 +18,7 @@ const handlers: Record<WorkKind, WorkHandler> = {
   sweep: sweepOrganizations,
   alert: sendAlertNotifications,
   summary: sendSummaries,
+  feedback: sendPullRequestFeedback,
 };
 
 const envelopeSchema = z.object({ kind: z.enum(Object.keys(handlers) as [WorkKind, ...WorkKind[]]) });

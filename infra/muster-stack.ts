@@ -8,9 +8,11 @@ import {
   type FunctionName,
   functions,
   queues,
+  reportUploads,
   schedules,
   uploadKinds,
 } from '../shared/resources.ts';
+import { GitHubAppKey } from './constructs/github-app-key.ts';
 import { MusterHttpApi } from './constructs/http-api.ts';
 import { InventoryTable } from './constructs/inventory-table.ts';
 import { MessageQueue } from './constructs/message-queue.ts';
@@ -26,6 +28,12 @@ export interface MusterStackProps extends StackProps {
   dashboardUrl?: string;
   /** Where advisories come from, synced every ten minutes (see shared/advisory-sources.ts). */
   advisorySources: AdvisorySource[];
+  /**
+   * The GitHub App that gives feedback on pull requests; its private key goes into the secret the
+   * stack makes (output GitHubAppPrivateKeySecret). Without it, scans are stored and compared and no
+   * feedback is sent.
+   */
+  gitHubApp?: { appId: string; apiUrl: string };
 }
 
 /**
@@ -80,6 +88,11 @@ export class MusterStack extends Stack {
       if (definition.readsPayloads) {
         for (const kind of uploadKinds) payloads.allow(handler, 'read', claimCheckPrefix(kind));
       }
+      if (definition.receivesReportUploads) {
+        // A presigned URL carries the signer's rights: CI's PUT needs s3:PutObject on the upload.
+        payloads.allow(handler, 'write', reportUploads.prefix);
+        payloads.allow(handler, 'read', reportUploads.prefix);
+      }
       if (definition.exportsCsv) {
         payloads.allow(handler, 'write', lookupExportPrefix);
         // A presigned URL carries the signer's rights: the download needs s3:GetObject on the export.
@@ -95,6 +108,18 @@ export class MusterStack extends Stack {
           'ADVISORY_SOURCES',
           props.advisorySources.map(({ id }) => id).join(','),
         );
+    }
+
+    if (props.gitHubApp) {
+      const gitHubAppKey = new GitHubAppKey(this, 'GitHubAppKey');
+      for (const definition of Object.values(functions).filter((definition) => definition.callsGitHub)) {
+        const handler = handlers[definition.name];
+        gitHubAppKey.allowRead(handler);
+        handler.function.addEnvironment('GITHUB_APP_ID', props.gitHubApp.appId);
+        handler.function.addEnvironment('GITHUB_API_URL', props.gitHubApp.apiUrl);
+      }
+      // Put the App's private key (PEM) here after the first deploy.
+      new CfnOutput(this, 'GitHubAppPrivateKeySecret', { value: gitHubAppKey.secret.secretArn });
     }
 
     new EmailIdentity(this, 'SummarySender', { identity: Identity.email(props.summaryFrom) });

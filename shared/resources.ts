@@ -22,11 +22,11 @@ export type QueueName = 'work';
 export type WorkKind = 'heartbeat' | 'scan' | 'advisory' | 'evaluation' | 'sweep' | NotificationKind;
 
 /**
- * Work that sends to people: the alerts of one evaluation, or one organization's weekly summary. On
- * the work queue too, for the idle polling a queue of their own would cost; they fail and retry on a
- * backoff of their own (shared/notifications.ts).
+ * Work that sends to people: the alerts of one evaluation, one organization's weekly summary, or the
+ * feedback on a pull request's scans. On the work queue too, for the idle polling a queue of their own
+ * would cost; they fail and retry on a backoff of their own (shared/notifications.ts).
  */
-export type NotificationKind = 'alert' | 'summary';
+export type NotificationKind = 'alert' | 'summary' | 'feedback';
 
 /**
  * Kinds that carry what agents and CI upload, up to 1 MiB a request: the only ones large enough to
@@ -94,6 +94,19 @@ export const payloadBucket = {
   expirationDays: 15,
 } as const;
 
+/**
+ * Scan reports too large for a request (1 MiB) are put straight into the payload bucket by CI, through
+ * a presigned URL, under `<prefix>/<org>/<upload id>`; `POST /v1/scans` then names the upload. The
+ * URL is signed for one exact size, up to `maxBytes`, so it carries nothing larger; an upload is read
+ * once, within minutes, and expires after a day.
+ */
+export const reportUploads = {
+  prefix: 'scan-reports',
+  maxBytes: 32 * 1024 * 1024,
+  urlExpiresSeconds: 900,
+  expirationDays: 1,
+} as const;
+
 export type FunctionName =
   | 'advisories'
   | 'apps'
@@ -122,6 +135,8 @@ export interface FunctionDefinition {
   sendsWork?: WorkKind[];
   /** Consumers read claim-checked message bodies from the payload bucket. */
   readsPayloads?: boolean;
+  /** Presigns CI's uploads of large scan reports to the payload bucket, and reads them. */
+  receivesReportUploads?: boolean;
   /** Writes CSV answers too large for a response to the payload bucket, and presigns their download. */
   exportsCsv?: boolean;
   /** Told the configured advisory sources (ADVISORY_SOURCES): to sync them, or to report on them. */
@@ -129,6 +144,8 @@ export interface FunctionDefinition {
   sendsEmail?: boolean;
   /** Posts alerts to the webhooks that organizations configure: outbound HTTPS to the internet. */
   callsWebhooks?: boolean;
+  /** Comments on pull requests and creates check runs as the GitHub App, whose private key it reads. */
+  callsGitHub?: boolean;
 }
 
 export const functions: Record<FunctionName, FunctionDefinition> = {
@@ -154,10 +171,12 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
   'ingest-scan': {
     name: 'ingest-scan',
     entry: 'functions/ingest-scan.ts',
-    memoryMb: 256,
-    timeoutSeconds: 10,
+    // Enough to parse an uploaded report of up to 32 MiB within API Gateway's 29 seconds.
+    memoryMb: 1024,
+    timeoutSeconds: 29,
     table: 'read-write',
     sendsWork: ['scan'],
+    receivesReportUploads: true,
   },
   lookup: {
     name: 'lookup',
@@ -177,11 +196,13 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     table: 'read-write',
     readsPayloads: true,
     // Evaluations send what a finding's alert outbox holds; a re-match, and a sweep that finds
-    // app-environments never indexed, fan evaluations out.
-    sendsWork: ['evaluation', 'alert'],
+    // app-environments never indexed, fan evaluations out; a pull request's scan asks for its feedback.
+    sendsWork: ['evaluation', 'alert', 'feedback'],
     // Alerts and weekly summaries: email through SES, and the webhooks organizations set.
     sendsEmail: true,
     callsWebhooks: true,
+    // Feedback on pull requests, as the GitHub App the stack is configured with.
+    callsGitHub: true,
   },
   'retire-instances': {
     name: 'retire-instances',
@@ -253,10 +274,12 @@ export const routes: RouteDefinition[] = [
   { method: 'GET', path: '/health', function: 'health' },
   { method: 'POST', path: '/v1/heartbeat', function: 'ingest-heartbeat' },
   { method: 'POST', path: '/v1/scans', function: 'ingest-scan' },
+  { method: 'POST', path: '/v1/scans/uploads', function: 'ingest-scan' },
   { method: 'GET', path: '/v1/lookup', function: 'lookup' },
   { method: 'GET', path: '/v1/apps', function: 'apps' },
   { method: 'GET', path: '/v1/apps/{app}/{environment}', function: 'apps' },
   { method: 'PATCH', path: '/v1/apps/{app}/{environment}', function: 'update-app' },
+  { method: 'PATCH', path: '/v1/apps/{app}', function: 'update-app' },
   { method: 'GET', path: '/v1/advisories', function: 'advisories' },
   { method: 'GET', path: '/v1/advisories/sources', function: 'advisories' },
   { method: 'GET', path: '/v1/advisories/{id}', function: 'advisories' },

@@ -53,7 +53,7 @@ export async function enqueueUpload(kind: UploadKind, id: string, message: objec
 }
 
 /** Puts one small piece of work on the work queue; it says its kind. */
-export async function enqueueWork(message: { kind: WorkKind }): Promise<void> {
+export async function enqueueWork<Message extends { kind: WorkKind }>(message: Message): Promise<void> {
   await sqs.send(
     new SendMessageCommand({ QueueUrl: queueUrl('work'), MessageBody: JSON.stringify(message) }),
   );

@@ -2,10 +2,15 @@ import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import type { AlertEvent } from '../../shared/entities/finding.ts';
-import { type AlertNotification, retryDelaySeconds } from '../../shared/notifications.ts';
+import {
+  type AlertNotification,
+  type FeedbackNotification,
+  retryDelaySeconds,
+} from '../../shared/notifications.ts';
 import { logger } from '../lib/logger.ts';
 import { queueUrl } from '../lib/queue.ts';
 import { sqs } from '../lib/sqs.ts';
+import { givePullRequestFeedback } from '../use-cases/give-pull-request-feedback.ts';
 import { sendAlerts } from '../use-cases/send-alerts.ts';
 import { sendWeeklySummary } from '../use-cases/send-weekly-summary.ts';
 import { eachRecord } from './work-handler.ts';
@@ -33,9 +38,18 @@ const summarySchema = z.object({
   force: z.boolean().optional(),
 });
 
+const feedbackSchema = z.object({
+  kind: z.literal('feedback'),
+  org: z.string(),
+  app: z.string(),
+  repository: z.string(),
+  pull_request: z.number().int().positive(),
+  head_sha: z.string(),
+});
+
 /**
- * A failed notification comes back on a backoff of its own (a mail service or a webhook that is down
- * needs minutes), rather than after the work queue's fifteen-minute visibility timeout each time.
+ * A failed notification comes back on a backoff of its own (a mail service, a webhook or GitHub that
+ * is down needs minutes), rather than after the work queue's fifteen-minute visibility timeout each time.
  */
 async function backOff(record: SQSRecord): Promise<void> {
   const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
@@ -74,4 +88,9 @@ export const sendAlertNotifications = notifications((record) =>
 /** One organization's weekly summary each, to each recipient who does not have it yet. */
 export const sendSummaries = notifications((record) =>
   sendWeeklySummary(summarySchema.parse(JSON.parse(record.body)), record.messageId),
+);
+
+/** The feedback on one pull request's head commit each: its comment and a check run. */
+export const sendPullRequestFeedback = notifications((record) =>
+  givePullRequestFeedback(feedbackSchema.parse(JSON.parse(record.body)) satisfies FeedbackNotification),
 );

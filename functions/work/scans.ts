@@ -1,4 +1,4 @@
-import { scanMessageSchema } from '../../shared/scan-report.ts';
+import { scanMessageSchema } from '../../shared/scan-upload.ts';
 import { messageBody } from '../lib/queue.ts';
 import { applyScan } from '../use-cases/record-scan.ts';
 import { eachRecord } from './work-handler.ts';

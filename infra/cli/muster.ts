@@ -8,8 +8,11 @@ import { isProduction } from '../../shared/environments.ts';
 import type { LookupMatch, LookupResult, LookupTotals } from '../../shared/lookup.ts';
 import type { SummaryNotification } from '../../shared/notifications.ts';
 import { payloadBucket, queues } from '../../shared/resources.ts';
+import { type ScanTool, type Severity, scanTools } from '../../shared/scan-report.ts';
 import { useLocalAws } from '../local/aws-environment.ts';
 import type { Endpoints } from '../local/local-stack.ts';
+import { ciContext } from './ci-environment.ts';
+import { findingsAtOrAbove, gitContext, uploadScan } from './scan-upload.ts';
 
 /**
  * `npm run muster -- <command>`: administration from a terminal. It talks to the local stack that
@@ -37,15 +40,34 @@ const usage = `Usage: npm run muster -- <command>
                                                        Elixir requirement ('< 1.14.2', '~> 2.0', or a version):
                                                        totals first, then every app-environment, most exposed first
   lookup --advisory ID [--csv]                         an advisory's blast radius, by any of its ids
+  scan upload --app APP --tool TOOL FILE               upload a sobelow (JSON or SARIF), mix_audit (JSON) or
+                                                       hex_audit (text) report; repository, commit, ref, pull
+                                                       request and base come from GitHub Actions or GitLab CI
+                                                       (or --repository, --commit, --ref, --pull-request,
+                                                       --base-sha, --default-branch); --fail-on LEVEL exits 1
+                                                       when the report has findings at or above LEVEL
 
 Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TABLE_NAME targets a
-deployed table instead. lookup uses MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), else
-~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}), else the local stack's demo read key.
+deployed table instead. lookup and scan upload use MUSTER_ENDPOINT and MUSTER_API_KEY (a read key for
+lookup, a ci key for scan upload), else ~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}),
+else the local stack's demo key.
 advisories import and sync against a deployed stack need WORK_QUEUE_URL too (the stack's WorkQueueUrl
 output), and so does summary send; sync reads the sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF
 CNA's CVE records).`;
 
 class UsageError extends Error {}
+
+interface ScanOptions {
+  app?: string;
+  tool?: string;
+  repository?: string;
+  commit?: string;
+  ref?: string;
+  'pull-request'?: string;
+  'base-sha'?: string;
+  'default-branch'?: string;
+  'fail-on'?: string;
+}
 
 interface Options {
   org?: string;
@@ -296,10 +318,11 @@ async function summary(action: string | undefined, options: Options) {
 type LookupAnswer = Pick<LookupResult, 'matches' | 'totals' | 'next_cursor'>;
 
 /**
- * Where to look up and with which read key: MUSTER_ENDPOINT and MUSTER_API_KEY, else the config file
- * (~/.config/muster/config.json: {"endpoint": ..., "api_key": ...}), else the local stack's demo key.
+ * Which API to call and with which key: MUSTER_ENDPOINT and MUSTER_API_KEY, else the config file
+ * (~/.config/muster/config.json: {"endpoint": ..., "api_key": ...}), else the local stack's demo key of
+ * the scope the command needs.
  */
-function lookupTarget(): { endpoint: string; key: string } {
+function apiTarget(command: string, scope: 'read' | 'ci'): { endpoint: string; key: string } {
   const file = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'muster', 'config.json');
   const saved = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as { endpoint?: string; api_key?: string })
@@ -308,13 +331,13 @@ function lookupTarget(): { endpoint: string; key: string } {
   const demoFile = join(resolve(process.env.MUSTER_DATA_DIR ?? '.muster'), 'demo.json');
   const demoKey =
     local && existsSync(demoFile)
-      ? (JSON.parse(readFileSync(demoFile, 'utf8')) as { keys: { read: string } }).keys.read
+      ? (JSON.parse(readFileSync(demoFile, 'utf8')) as { keys: Record<Scope, string> }).keys[scope]
       : undefined;
   const endpoint = process.env.MUSTER_ENDPOINT ?? saved.endpoint ?? local?.api;
   const key = process.env.MUSTER_API_KEY ?? saved.api_key ?? demoKey;
   if (!endpoint || !key) {
     throw new UsageError(
-      `lookup needs MUSTER_ENDPOINT and MUSTER_API_KEY (a read key), or ${file}, or a local stack`,
+      `${command} needs MUSTER_ENDPOINT and MUSTER_API_KEY (a ${scope} key), or ${file}, or a local stack`,
     );
   }
   return { endpoint, key };
@@ -364,7 +387,7 @@ async function lookup(
   if (Object.keys(query).length === 0) {
     throw new UsageError('lookup needs PACKAGE and a VERSION or REQUIREMENT, or --advisory ID');
   }
-  const { endpoint, key } = lookupTarget();
+  const { endpoint, key } = apiTarget('lookup', 'read');
   if (options.csv) {
     process.stdout.write(await (await fetchLookup(endpoint, key, { ...query, format: 'csv' })).text());
     return;
@@ -400,6 +423,56 @@ async function lookup(
   } while (cursor !== null);
 }
 
+const severityLevels = ['critical', 'high', 'medium', 'low'] as const;
+
+async function scan(action: string | undefined, file: string | undefined, options: ScanOptions) {
+  if (action !== 'upload') throw new UsageError('scan needs an action: upload');
+  const app = requireOption(options.app, 'app');
+  const tool = requireOption(options.tool, 'tool');
+  if (!scanTools.includes(tool as ScanTool))
+    throw new UsageError(`--tool must be one of ${scanTools.join(', ')}`);
+  if (!file) throw new UsageError('scan upload needs the report FILE');
+  const failOn = options['fail-on'];
+  if (failOn !== undefined && !severityLevels.includes(failOn as Severity))
+    throw new UsageError(`--fail-on must be one of ${severityLevels.join(', ')}`);
+  const fromCi = ciContext(process.env);
+  const context = { ...(fromCi.commit_sha ? fromCi : { ...gitContext(), ...fromCi }) };
+  const overrides = {
+    repository: options.repository,
+    commit_sha: options.commit,
+    ref: options.ref,
+    pull_request: options['pull-request'] === undefined ? undefined : Number(options['pull-request']),
+    base_sha: options['base-sha'],
+    default_branch: options['default-branch'],
+  };
+  for (const [name, value] of Object.entries(overrides))
+    if (value !== undefined) Object.assign(context, { [name]: value });
+  if (!context.commit_sha)
+    throw new UsageError('no commit found: run in CI or a git checkout, or give --commit');
+  const { endpoint, key } = apiTarget('scan upload', 'ci');
+  const answer = await uploadScan({
+    endpoint,
+    key,
+    app,
+    tool: tool as ScanTool,
+    report: readFileSync(file, 'utf8'),
+    context,
+  });
+  const counts = severityLevels
+    .filter((severity) => answer.counts[severity] > 0)
+    .map((severity) => `${answer.counts[severity]} ${severity}`);
+  console.log(
+    `${tool}: ${answer.findings} findings${counts.length ? ` (${counts.join(', ')})` : ''} uploaded as ${answer.id}`,
+  );
+  if (failOn !== undefined) {
+    const failing = findingsAtOrAbove(answer.counts, failOn as Severity);
+    if (failing > 0) {
+      console.error(`${failing} findings at or above ${failOn}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
 async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -415,6 +488,15 @@ async function main(argv: string[]) {
       csv: { type: 'boolean' },
       advisory: { type: 'string' },
       full: { type: 'boolean' },
+      app: { type: 'string' },
+      tool: { type: 'string' },
+      repository: { type: 'string' },
+      commit: { type: 'string' },
+      ref: { type: 'string' },
+      'pull-request': { type: 'string' },
+      'base-sha': { type: 'string' },
+      'default-branch': { type: 'string' },
+      'fail-on': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -432,6 +514,7 @@ async function main(argv: string[]) {
       [extra, ...more].filter((p): p is string => !!p),
       values.full ?? false,
     );
+  else if (command === 'scan') await scan(action, extra, values);
   else if (command === 'lookup')
     await lookup(action, extra, { csv: values.csv ?? false, advisory: values.advisory });
   else throw new UsageError(`unknown command: ${command}`);

@@ -2,7 +2,7 @@ import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { payloadBucket } from '../../shared/resources.ts';
+import { payloadBucket, reportUploads } from '../../shared/resources.ts';
 import type { MusterFunction } from './muster-function.ts';
 
 /** Where large queue messages wait as claim checks: private, encrypted, expiring on their own. */
@@ -15,7 +15,11 @@ export class PayloadBucket extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(payloadBucket.expirationDays) }],
+      lifecycleRules: [
+        { expiration: Duration.days(payloadBucket.expirationDays) },
+        // A scan report uploaded by CI is read once, within minutes of its upload.
+        { prefix: `${reportUploads.prefix}/`, expiration: Duration.days(reportUploads.expirationDays) },
+      ],
     });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -26,7 +30,7 @@ export class PayloadBucket extends Construct {
 
   /**
    * The function may write or read the objects under one prefix: a queue's claim checks (its producers
-   * write, its consumer reads), or the lookup's CSV exports.
+   * write, its consumer reads), the lookup's CSV exports, or CI's uploads of scan reports.
    */
   allow(handler: MusterFunction, access: 'write' | 'read', prefix: string): void {
     handler.function.addToRolePolicy(

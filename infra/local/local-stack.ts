@@ -50,6 +50,14 @@ export interface LocalStackOptions {
   advisorySources: string;
   /** How often the advisory sync runs here (every ten minutes in AWS). */
   advisorySyncSeconds: number;
+  /** The GitHub App that gives feedback on pull requests; none when absent. */
+  gitHubApp?: LocalGitHubApp;
+}
+
+export interface LocalGitHubApp {
+  appId: string;
+  privateKeyPem: string;
+  apiUrl: string;
 }
 
 /** Sets the environment each function reads, the same variables the CDK stack sets in AWS. */
@@ -75,6 +83,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await provisionTable(servers.dynamodb);
   const queueUrls = await provisionQueues(servers.sqs);
   setFunctionEnvironment(queueUrls, await provisionPayloadBucket(servers.s3), options.advisorySources);
+  if (options.gitHubApp) {
+    // As the stack sets them on AWS, except that the key is given itself rather than a secret's name.
+    process.env.GITHUB_APP_ID = options.gitHubApp.appId;
+    process.env.GITHUB_PRIVATE_KEY = options.gitHubApp.privateKeyPem;
+    process.env.GITHUB_API_URL = options.gitHubApp.apiUrl;
+  }
 
   const scheduler = new LocalScheduler(schedules, { 'sync-advisories': options.advisorySyncSeconds });
   // POST /_local/schedules/<name> runs a schedule now, with the request's JSON body as its event.

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { defaultAdvisorySources } from '../../shared/advisory-sources.ts';
 import type { Scope } from '../../shared/api-keys.ts';
 import { demoFleet, demoScan } from './demo-fleet.ts';
-import { startLocalStack } from './local-stack.ts';
+import { type LocalGitHubApp, startLocalStack } from './local-stack.ts';
 
 /**
  * `npm start`: Muster on this machine, against local DynamoDB, SQS and SES servers, with the same
@@ -19,6 +19,22 @@ const advisorySyncSeconds = Number(process.env.MUSTER_ADVISORY_SYNC_SECONDS ?? 3
 if (!(advisorySyncSeconds >= 1))
   throw new Error('MUSTER_ADVISORY_SYNC_SECONDS must be a number of seconds, at least 1');
 const demoFile = join(dataDir, 'demo.json');
+
+/** The GitHub App that comments on pull requests, when MUSTER_GITHUB_APP_ID names one. */
+function gitHubApp(): LocalGitHubApp | undefined {
+  const appId = process.env.MUSTER_GITHUB_APP_ID;
+  if (!appId) return undefined;
+  const keyFile = process.env.MUSTER_GITHUB_PRIVATE_KEY_FILE;
+  if (!keyFile || !existsSync(keyFile))
+    throw new Error(
+      'MUSTER_GITHUB_APP_ID needs MUSTER_GITHUB_PRIVATE_KEY_FILE: the App’s private key (a PEM file)',
+    );
+  return {
+    appId,
+    privateKeyPem: readFileSync(keyFile, 'utf8'),
+    apiUrl: process.env.MUSTER_GITHUB_API_URL ?? 'https://api.github.com',
+  };
+}
 
 interface DemoOrganization {
   org: string;
@@ -57,7 +73,13 @@ async function sendDemoData(api: string, demo: DemoOrganization): Promise<void> 
 }
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ dataDir, port, advisorySources, advisorySyncSeconds });
+  const stack = await startLocalStack({
+    dataDir,
+    port,
+    advisorySources,
+    advisorySyncSeconds,
+    gitHubApp: gitHubApp(),
+  });
   const { endpoints } = stack;
   const firstStart = !existsSync(demoFile);
   let demo: DemoOrganization;

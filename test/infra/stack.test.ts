@@ -5,16 +5,26 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MusterStack } from '../../infra/muster-stack.ts';
 import { parseAdvisorySources } from '../../shared/advisory-sources.ts';
 import { lookupExportPrefix } from '../../shared/lookup-export.ts';
-import { claimCheckPrefix, functions, queues, routes, uploadKinds } from '../../shared/resources.ts';
+import {
+  claimCheckPrefix,
+  functions,
+  queues,
+  reportUploads,
+  routes,
+  uploadKinds,
+} from '../../shared/resources.ts';
 
 const testSources = 'osv:https://osv.example/Hex,cve:https://cna.example/cves/index.json';
 
+const gitHubApp = { appId: '123456', apiUrl: 'https://github.example.com/api/v3' };
+
 /** Bundling is skipped: these tests check the template, and `npm run synth` checks the bundles. */
-function synthesize({ nag }: { nag: boolean }) {
+function synthesize({ nag, withGitHubApp = true }: { nag: boolean; withGitHubApp?: boolean }) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new MusterStack(app, 'Muster', {
     summaryFrom: 'muster@example.com',
     advisorySources: parseAdvisorySources(testSources),
+    gitHubApp: withGitHubApp ? gitHubApp : undefined,
   });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
@@ -217,7 +227,9 @@ describe('MusterStack', () => {
     expect(payloadGrants('ingest-heartbeat', 's3:PutObject')).toEqual([
       `/${claimCheckPrefix('heartbeat')}/*`,
     ]);
-    expect(payloadGrants('ingest-scan', 's3:PutObject')).toEqual([`/${claimCheckPrefix('scan')}/*`]);
+    expect(payloadGrants('ingest-scan', 's3:PutObject')).toEqual(
+      [`/${claimCheckPrefix('scan')}/*`, `/${reportUploads.prefix}/*`].sort(),
+    );
     expect(payloadGrants('process-work', 's3:GetObject')).toEqual(
       uploadKinds.map((kind) => `/${claimCheckPrefix(kind)}/*`).sort(),
     );
@@ -232,5 +244,43 @@ describe('MusterStack', () => {
       's3:PutObject',
     ]);
     expect(lookupExportPrefix).toBe('exports');
+  });
+
+  it('presigns CI’s report uploads under their prefix only, which expires within a day', () => {
+    expect(payloadGrants('ingest-scan', 's3:GetObject')).toEqual([`/${reportUploads.prefix}/*`]);
+    const [bucket] = Object.values(template.findResources('AWS::S3::Bucket') as Record<string, Resource>);
+    const rules = (bucket!.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Prefix: `${reportUploads.prefix}/`, ExpirationInDays: 1, Status: 'Enabled' }),
+    );
+  });
+
+  it('lets only the work consumer read the GitHub App’s key, and tells it the App', () => {
+    const readers = Object.values(functions).filter((definition) =>
+      policiesOf(definition.name).has('secretsmanager:GetSecretValue'),
+    );
+    expect(readers.map((definition) => definition.name)).toEqual(['process-work']);
+    const secrets = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(1);
+    const grant = statementsOf('process-work').find((statement) =>
+      [statement.Action].flat().includes('secretsmanager:GetSecretValue'),
+    )!;
+    expect(grant.Resource).toEqual({ Ref: secrets[0] });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          GITHUB_APP_ID: gitHubApp.appId,
+          GITHUB_API_URL: gitHubApp.apiUrl,
+          GITHUB_PRIVATE_KEY_SECRET: { Ref: secrets[0] },
+        }),
+      },
+    });
+    template.hasOutput('GitHubAppPrivateKeySecret', { Value: { Ref: secrets[0] } });
+  });
+
+  it('makes no secret and gives no feedback without a GitHub App', () => {
+    const plain = synthesize({ nag: false, withGitHubApp: false });
+    expect(Object.keys(plain.findResources('AWS::SecretsManager::Secret'))).toEqual([]);
+    expect(JSON.stringify(plain.toJSON())).not.toContain('GITHUB_APP_ID');
   });
 });
