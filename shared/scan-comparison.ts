@@ -1,5 +1,5 @@
 import { bySeverity } from './advisories/vulnerability.ts';
-import type { FingerprintedFinding } from './scan-fingerprint.ts';
+import { type FingerprintedFinding, fingerprintFindings } from './scan-fingerprint.ts';
 import type { ScanTool, Severity } from './scan-report.ts';
 
 /**
@@ -36,6 +36,15 @@ export interface ScanComparison {
    * its item keeps.
    */
   unlisted: { new: number; fixed: number };
+}
+
+/**
+ * A stored scan with fingerprints on every finding: reports stored before findings had them get them
+ * now, from what was kept of each (their locators were not kept, so some may differ from a new scan's).
+ */
+export function withFingerprints(scan: ComparableScan): ComparableScan {
+  if (scan.findings.every((finding) => typeof finding.fingerprint === 'string')) return scan;
+  return { ...scan, findings: fingerprintFindings(scan.tool, scan.findings), fingerprints: undefined };
 }
 
 const fingerprintsOf = (scan: ComparableScan): Set<string> =>

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { defaultCheckFailsOn, pullRequestKey, type ScanItem } from '../../shared/entities/scan.ts';
 import type { FeedbackNotification } from '../../shared/notifications.ts';
 import { checkRunOutput, feedbackMarker, renderComment } from '../../shared/pull-request-feedback.ts';
-import { type ComparableScan, compareScans, type PullRequestReview } from '../../shared/scan-comparison.ts';
+import {
+  type ComparableScan,
+  compareScans,
+  type PullRequestReview,
+  withFingerprints,
+} from '../../shared/scan-comparison.ts';
 import { config } from '../lib/config.ts';
 import { GitHubAppNotInstalled, gitHubApp } from '../lib/github-app.ts';
 import { acquireLease, releaseLease } from '../stores/lease.ts';
@@ -29,10 +34,10 @@ async function baseOf(
   head: ScanItem,
 ): Promise<{ scan: ComparableScan; from: 'base_sha' | 'default_branch' } | undefined> {
   const ofBase = head.base_sha && (await readScan(org, head.app, head.base_sha, head.tool));
-  if (ofBase) return { scan: ofBase, from: 'base_sha' };
+  if (ofBase) return { scan: withFingerprints(ofBase), from: 'base_sha' };
   const latest = await readLatestDefaultBranchScan(org, head.app, head.tool);
   return latest && latest.commit_sha !== head.commit_sha
-    ? { scan: latest, from: 'default_branch' }
+    ? { scan: withFingerprints(latest), from: 'default_branch' }
     : undefined;
 }
 
@@ -52,7 +57,7 @@ export async function givePullRequestFeedback(request: FeedbackNotification): Pr
   ]);
   if (heads.length === 0) return { skipped: `no scan of ${head_sha} is stored` };
   const comparisons = await Promise.all(
-    heads.map(async (head: ScanItem) => compareScans(head, await baseOf(org, head))),
+    heads.map(async (head: ScanItem) => compareScans(withFingerprints(head), await baseOf(org, head))),
   );
   const review: PullRequestReview = {
     app,

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,20 +15,28 @@ import { nodeArguments, root, startStackProcess } from '../support/stack-process
  */
 
 const agentDir = join(root, 'agent');
+const sobelowSarif = join(root, '..', 'shared', 'scans', 'sobelow', 'insecure-phoenix.sarif');
+const mixAuditJson = join(root, '..', 'shared', 'scans', 'mix_audit', 'insecure-phoenix.json');
 const run = promisify(execFile);
 
 const installed = (command: string) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
 const hasElixir = installed('elixir') && installed('mix');
 
-/** The shell's environment without anything that could point the agent elsewhere. */
+/**
+ * The shell's environment without anything that could point the agent elsewhere, or make its scan
+ * upload read this run's own CI.
+ */
 function agentEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const environment = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(MUSTER_|https?_proxy$)/i.test(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !/^(MUSTER_|https?_proxy$|GITHUB_|GITLAB_CI$|CI_)/i.test(name),
+    ),
   );
   return { ...environment, MIX_ENV: 'dev', no_proxy: '127.0.0.1,localhost', ...extra };
 }
 
 let dataDir: string | undefined;
+let api: string | undefined;
 let stack: ChildProcess | undefined;
 let agent: ChildProcess | undefined;
 
@@ -54,7 +62,7 @@ async function startStack(): Promise<Endpoints> {
   return started.endpoints;
 }
 
-async function createKey(scope: 'ingest' | 'read'): Promise<string> {
+async function createKey(scope: 'ingest' | 'read' | 'ci'): Promise<string> {
   const { stdout } = await run(
     process.execPath,
     [...nodeArguments, 'infra/cli/muster.ts', 'keys', 'create', '--org', 'e2e-agent', '--scope', scope],
@@ -108,7 +116,7 @@ describe.skipIf(!hasElixir)(
 
     it('reports the running VM to the local stack, where lookups find it', async () => {
       expect(runtime.otp).toMatch(/^\d+\.\d+/);
-      const { api } = await startStack();
+      ({ api } = await startStack());
       const ingestKey = await createKey('ingest');
       const readKey = await createKey('read');
 
@@ -132,7 +140,7 @@ describe.skipIf(!hasElixir)(
       });
 
       const byOtp = await eventually(async () => {
-        const found = await lookup(api, readKey, 'otp', runtime.otp);
+        const found = await lookup(api!, readKey, 'otp', runtime.otp);
         expect(found, `no instance yet; the agent said:\n${agentOutput}`).toHaveLength(1);
         return found;
       }, 30_000);
@@ -148,7 +156,7 @@ describe.skipIf(!hasElixir)(
         ['kernel', runtime.kernel],
         ['elixir', runtime.elixir],
       ] as const) {
-        const matches = await lookup(api, readKey, name, version);
+        const matches = await lookup(api!, readKey, name, version);
         expect(matches.map((match) => [match.app, match.environment])).toEqual([['demo', 'staging']]);
         expect(matches[0]!.instances).toEqual([
           expect.objectContaining({ instance: instance!.instance, version }),
@@ -159,5 +167,65 @@ describe.skipIf(!hasElixir)(
       expect(agentOutput).not.toMatch(/\[(warning|error)\]/);
       await stop(reporter, 'SIGTERM');
     });
+
+    it.skipIf(!existsSync(sobelowSarif) || !existsSync(mixAuditJson))(
+      'uploads CI’s reports with mix muster.scan, a large one through a presigned upload',
+      async () => {
+        expect(api, 'the first test starts the stack and the app-environment').toBeDefined();
+        const ciKey = await createKey('ci');
+        const readKey = await createKey('read');
+        const scratch = mkdtempSync(join(tmpdir(), 'muster-scan-e2e-'));
+        const large = join(scratch, 'sobelow.json');
+        // A real-shaped Sobelow report larger than a request: it goes to S3 first.
+        const findings = Array.from({ length: 1500 }, (_, i) => ({
+          type: 'XSS.SendResp: XSS in `send_resp`',
+          file: 'lib/demo_web/controllers/page_controller.ex',
+          line: i + 1,
+          variable: `v${i}_${'x'.repeat(800)}`,
+        }));
+        writeFileSync(
+          large,
+          JSON.stringify({
+            findings: { high_confidence: findings, medium_confidence: [], low_confidence: [] },
+          }),
+        );
+        const scan = (...args: string[]) =>
+          run(
+            'mix',
+            [
+              'muster.scan',
+              '--app',
+              'demo',
+              '--commit',
+              'ab12'.repeat(10),
+              '--ref',
+              'refs/heads/main',
+              ...args,
+            ],
+            {
+              cwd: agentDir,
+              env: agentEnvironment({ MUSTER_API_KEY: ciKey, MUSTER_ENDPOINT: api! }),
+            },
+          );
+        const first = await scan('--sobelow', sobelowSarif, '--mix-audit', mixAuditJson);
+        expect(first.stdout).toMatch(/sobelow: 10 findings .*uploaded as/);
+        expect(first.stdout).toMatch(/mix_audit: 14 findings .*uploaded as/);
+        const scanTotal = async () => {
+          const response = await fetch(`${api}/v1/apps/demo/staging`, {
+            headers: { authorization: `Bearer ${readKey}` },
+          });
+          const counts = ((await response.json()) as { vulnerabilities: { scan: Record<string, number> } })
+            .vulnerabilities.scan;
+          return Object.values(counts).reduce((sum, count) => sum + count, 0);
+        };
+        await eventually(async () => expect(await scanTotal()).toBe(24), 30_000);
+        const second = await scan('--sobelow', large);
+        expect(second.stdout).toMatch(/sobelow: 1500 findings .*uploaded as/);
+        // The default branch's latest Sobelow report replaces the first; mix_audit's stays.
+        await eventually(async () => expect(await scanTotal()).toBe(1514), 30_000);
+        rmSync(scratch, { recursive: true, force: true });
+      },
+      120_000,
+    );
   },
 );

@@ -256,6 +256,26 @@ describe('npm start', () => {
       /^plug 1\.16\.1: \d+ app-environments, \d+ instances \(production and internet-facing: \d+ \/ \d+;/,
     );
     expect(printed.slice(2).join('\n')).toMatch(/^billing\/\S+ +production/m);
+    // A CI scan from the terminal, with the demo's ci key; --fail-on makes the command fail.
+    const sarif = join(root, '..', 'shared', 'scans', 'sobelow', 'insecure-phoenix.sarif');
+    if (existsSync(sarif)) {
+      const scan = [
+        'scan',
+        'upload',
+        '--app',
+        'storefront',
+        '--tool',
+        'sobelow',
+        '--commit',
+        '0123abcd'.repeat(5),
+      ];
+      expect(await cli(...scan, '--ref', 'refs/heads/main', sarif)).toMatch(
+        /^sobelow: 10 findings \(2 high, 8 medium\) uploaded as \S+$/m,
+      );
+      await expect(cli(...scan, '--pull-request', '3', '--fail-on', 'high', sarif)).rejects.toThrow(
+        /2 findings at or above high/,
+      );
+    }
     const inbox = (await (await fetch(`${endpoints.ses}/store`)).json()) as { emails: { subject: string }[] };
     const demoSummary = /^demo: .*(findings|no critical or high findings) on internet-facing apps/;
     expect(inbox.emails.map((e) => e.subject)).toContainEqual(expect.stringMatching(demoSummary));

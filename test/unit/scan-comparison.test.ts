@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { defaultBranchOf, isOnDefaultBranch } from '../../shared/default-branch.ts';
 import { storedFindings } from '../../shared/entities/scan.ts';
-import { type ComparableScan, compareScans, failsCheck } from '../../shared/scan-comparison.ts';
+import {
+  type ComparableScan,
+  compareScans,
+  failsCheck,
+  withFingerprints,
+} from '../../shared/scan-comparison.ts';
 import type { FingerprintedFinding } from '../../shared/scan-fingerprint.ts';
 import type { Severity } from '../../shared/scan-report.ts';
 
@@ -113,5 +118,33 @@ describe('storedFindings', () => {
   it('lists no fingerprints apart when every finding fits', () => {
     const stored = storedFindings([finding('a')]);
     expect(stored).toEqual({ findings: [finding('a')], truncated: false });
+  });
+});
+
+describe('withFingerprints', () => {
+  it('fingerprints a report stored before findings had fingerprints, so that it compares', () => {
+    const { fingerprint: _, ...unmarked } = finding('ignored');
+    const stored = {
+      commit_sha: 'b',
+      tool: 'sobelow' as const,
+      findings: [unmarked as FingerprintedFinding],
+    };
+    const base = withFingerprints(stored);
+    expect(base.findings[0]!.fingerprint).toMatch(/^[0-9a-f]{20}$/);
+    const head = withFingerprints({
+      ...stored,
+      commit_sha: 'h',
+      findings: [{ ...unmarked, line: 99 } as FingerprintedFinding],
+    });
+    expect(compareScans(head, { scan: base, from: 'base_sha' })).toMatchObject({
+      new: [],
+      fixed: [],
+      unchanged: 1,
+    });
+  });
+
+  it('leaves a report whose findings have fingerprints as it is', () => {
+    const scan = scanOf('b', [finding('a')], ['a', 'b']);
+    expect(withFingerprints(scan)).toBe(scan);
   });
 });
