@@ -103,10 +103,11 @@ export interface FindingView {
   opened_at?: string;
   fixed_at?: string;
   suppression?: Suppression & { active: boolean };
-  /** For scan findings: the tool, and where in the code. */
+  /** For scan findings: the tool, where in the code, and the identity it keeps from scan to scan. */
   tool?: string;
   file?: string;
   line?: number;
+  fingerprint?: string;
 }
 
 export interface AppEnvironmentItems {
@@ -175,6 +176,8 @@ function scanFindings(report: ScanItem): FindingView[] {
     tool: report.tool,
     ...(finding.file ? { file: finding.file } : {}),
     ...(finding.line !== undefined ? { line: finding.line } : {}),
+    // Reports stored before fingerprints have none.
+    ...(finding.fingerprint ? { fingerprint: finding.fingerprint } : {}),
   }));
 }
 

@@ -130,11 +130,13 @@ function howToFix(
   { tool, finding }: ToolFinding,
   text: (value: string, maxLength: number) => string,
 ): string {
-  if (tool === 'hex_audit') return 'replace or upgrade';
-  if (tool === 'mix_audit') {
+  // Dependency advisories come from mix_audit and from newer `mix hex.audit`; the rest of hex.audit's
+  // findings are retired packages.
+  if (finding.advisory !== undefined) {
     const fixedIn = (finding.fixed_in ?? []).slice(0, 3).map((version) => text(version, 64));
     return fixedIn.length > 0 ? `upgrade to ${fixedIn.join(' or ')}` : 'no fixed version yet';
   }
+  if (tool === 'hex_audit') return 'replace or upgrade';
   return codeFixHint(finding.rule);
 }
 

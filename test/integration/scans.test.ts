@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as apps } from '../../functions/apps.ts';
 import { handler as ingest } from '../../functions/ingest-scan.ts';
 import { documents } from '../../functions/lib/dynamodb.ts';
 import { messageBody } from '../../functions/lib/queue.ts';
@@ -12,7 +13,7 @@ import { latestScanKey, scanKey } from '../../shared/entities/scan.ts';
 import { maxBodyBytes, reportUploads, table } from '../../shared/resources.ts';
 import type { ScanMessage } from '../../shared/scan-upload.ts';
 import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
-import { uniqueOrg } from '../support/fixtures.ts';
+import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor, receiveWork } from '../support/local-services.ts';
 
 const mixAudit = new URL('../../../shared/scans/mix_audit/insecure-phoenix.json', import.meta.url);
@@ -153,6 +154,34 @@ describe('scans of branches and pull requests', () => {
     );
     expect(stored.Item).toMatchObject({ on_default_branch: false, pull_request: 4, base_sha: main });
     expect(stored.Item?.findings.map((f: { fingerprint: string }) => f.fingerprint)).toHaveLength(2);
+  });
+
+  it('shows the default branch’s findings on the app’s environments, with their fingerprints', async () => {
+    const org = uniqueOrg();
+    const heartbeat = heartbeatMessage(org, { app: 'shop', environment: 'prod' });
+    expect((await processWork(workEvent('heartbeat', [heartbeat]), context)).batchItemFailures).toEqual([]);
+    const key = await keyFor(org, 'ci');
+    await uploadAndProcess(key, {
+      app: 'shop',
+      commit_sha: 'a7'.repeat(20),
+      ref: 'refs/heads/main',
+      tool: 'sobelow',
+      report: sobelowReport([xss(10), xss(30, 'other')]),
+    });
+    await uploadAndProcess(key, {
+      app: 'shop',
+      commit_sha: 'b8'.repeat(20),
+      pull_request: 5,
+      tool: 'sobelow',
+      report: sobelowReport([]),
+    });
+    const event = httpEvent({ path: '/v1/apps/shop/prod', key: await keyFor(org, 'read') });
+    event.pathParameters = { app: 'shop', environment: 'prod' };
+    const detail = bodyOf(await apps(event, context));
+    expect(detail.vulnerabilities.scan).toEqual({ critical: 0, high: 2, medium: 0, low: 0 });
+    const scanFindings = detail.findings.filter((finding: { source: string }) => finding.source === 'scan');
+    expect(scanFindings.map((finding: { line: number }) => finding.line).sort()).toEqual([10, 30]);
+    for (const finding of scanFindings) expect(finding.fingerprint).toMatch(/^[0-9a-f]{20}$/);
   });
 
   it('follows the default branch CI names, and an admin’s setting over it', async () => {

@@ -266,6 +266,23 @@ describe('renderComment', () => {
     ]);
   });
 
+  it('tells an advisory that mix hex.audit reports to upgrade, like mix_audit’s', () => {
+    const advisory = finding({
+      rule: 'dependency',
+      severity: 'high',
+      title: 'Plug: header injection',
+      package: 'plug',
+      version: '1.14.0',
+      advisory: 'GHSA-xxxx-yyyy-zzzz',
+      fixed_in: ['1.14.2'],
+      file: undefined,
+      line: undefined,
+    });
+    const rows = tableRows(renderComment(review([comparison('hex_audit', { new: [advisory] })])));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/\| upgrade to 1\\\.14\\\.2 \|$/);
+  });
+
   it('lists fixed findings and tells what each tool was compared with', () => {
     expect(body).toContain('**Fixed (1)**\n\n- high · sobelow · XSS\\.SendResp in lib\\/shop\\_web');
     expect(body).toContain('**Scans** (11 findings unchanged)');
