@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as ingest } from '../../functions/ingest-scan.ts';
+import { handler as processWork } from '../../functions/process-work.ts';
+import { context, httpEvent, workEvent } from '../support/events.ts';
+import { uniqueOrg } from '../support/fixtures.ts';
 import { type GitHubServer, startGitHubServer } from '../support/github-server.ts';
+import { keyFor, receiveWork } from '../support/local-services.ts';
 
 /**
  * A pull request's scans through the work queue to GitHub: the loopback server verifies the App's JWT
@@ -8,7 +13,7 @@ import { type GitHubServer, startGitHubServer } from '../support/github-server.t
 
 let github: GitHubServer;
 
-// The functions read the App's settings at their first feedback; these are the local mode's variables.
+// The functions read the App's settings at their first use, so these (the local mode's) apply.
 beforeAll(async () => {
   github = await startGitHubServer({ installedOn: ['acme/shop'] });
   process.env.GITHUB_APP_ID = github.appId;
@@ -18,13 +23,17 @@ beforeAll(async () => {
 
 afterAll(() => github.stop());
 
-const modules = async () => ({
-  ...(await import('../../functions/ingest-scan.ts')),
-  processWork: (await import('../../functions/process-work.ts')).handler,
-  events: await import('../support/events.ts'),
-  services: await import('../support/local-services.ts'),
-  fixtures: await import('../support/fixtures.ts'),
-});
+/** Uploads a scan and processes it; answers the feedback it asked for. */
+async function scan(key: string, body: Record<string, unknown>): Promise<unknown[]> {
+  const accepted = await ingest(httpEvent({ method: 'POST', path: '/v1/scans', key, body }), context);
+  expect(accepted.statusCode).toBe(202);
+  const scans = await receiveWork('scan');
+  expect((await processWork(workEvent('scan', scans), context)).batchItemFailures).toEqual([]);
+  return receiveWork('feedback');
+}
+
+const giveFeedback = async (feedback: unknown[]) =>
+  (await processWork(workEvent('feedback', feedback), context)).batchItemFailures;
 
 const base = 'ba5e'.repeat(10);
 const head = 'beef'.repeat(10);
@@ -49,24 +58,11 @@ const hostile = {
 
 describe('feedback on a pull request', () => {
   it('comments once, updates that comment in place, and creates a check run per run', async () => {
-    const { handler: ingest, processWork, events, services, fixtures } = await modules();
-    const org = fixtures.uniqueOrg();
-    const key = await services.keyFor(org, 'ci');
-    const process = async (body: Record<string, unknown>) => {
-      const accepted = await ingest(
-        events.httpEvent({ method: 'POST', path: '/v1/scans', key, body }),
-        events.context,
-      );
-      expect(accepted.statusCode).toBe(202);
-      const scans = await services.receiveWork('scan');
-      expect((await processWork(events.workEvent('scan', scans), events.context)).batchItemFailures).toEqual(
-        [],
-      );
-      return services.receiveWork('feedback');
-    };
+    const org = uniqueOrg();
+    const key = await keyFor(org, 'ci');
     // The base, on the default branch: one finding. It asks for no feedback.
     expect(
-      await process({
+      await scan(key, {
         app: 'shop',
         commit_sha: base,
         ref: 'refs/heads/main',
@@ -85,13 +81,11 @@ describe('feedback on a pull request', () => {
       base_sha: base,
       tool: 'sobelow',
     };
-    const feedback = await process({ ...pullRequest, report: sobelow([sendResp(52), hostile]) });
+    const feedback = await scan(key, { ...pullRequest, report: sobelow([sendResp(52), hostile]) });
     expect(feedback).toEqual([
       { org, app: 'shop', repository: 'acme/shop', pull_request: 9, head_sha: head },
     ]);
-    expect(
-      (await processWork(events.workEvent('feedback', feedback), events.context)).batchItemFailures,
-    ).toEqual([]);
+    expect(await giveFeedback(feedback)).toEqual([]);
 
     const [comment] = github.comments('acme/shop', 9);
     expect(github.comments('acme/shop', 9)).toHaveLength(1);
@@ -109,10 +103,8 @@ describe('feedback on a pull request', () => {
     expect(checkRun!.output.annotations[0]).toMatchObject({ start_line: 7, annotation_level: 'failure' });
 
     // A second run, after the hostile finding is fixed: the same comment, edited; a new check run.
-    const again = await process({ ...pullRequest, report: sobelow([sendResp(53)]) });
-    expect(
-      (await processWork(events.workEvent('feedback', again), events.context)).batchItemFailures,
-    ).toEqual([]);
+    const again = await scan(key, { ...pullRequest, report: sobelow([sendResp(53)]) });
+    expect(await giveFeedback(again)).toEqual([]);
     const comments = github.comments('acme/shop', 9);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.id).toBe(comment!.id);
@@ -124,34 +116,18 @@ describe('feedback on a pull request', () => {
   });
 
   it('retries when GitHub answers 500, without losing the scan or posting twice', async () => {
-    const { handler: ingest, processWork, events, services, fixtures } = await modules();
-    const org = fixtures.uniqueOrg();
-    const key = await services.keyFor(org, 'ci');
-    const accepted = await ingest(
-      events.httpEvent({
-        method: 'POST',
-        path: '/v1/scans',
-        key,
-        body: {
-          app: 'shop',
-          commit_sha: 'c0de'.repeat(10),
-          pull_request: 21,
-          repository: 'acme/shop',
-          tool: 'sobelow',
-          report: sobelow([sendResp(1)]),
-        },
-      }),
-      events.context,
-    );
-    expect(accepted.statusCode).toBe(202);
-    await processWork(events.workEvent('scan', await services.receiveWork('scan')), events.context);
-    const feedback = await services.receiveWork('feedback');
+    const feedback = await scan(await keyFor(uniqueOrg(), 'ci'), {
+      app: 'shop',
+      commit_sha: 'c0de'.repeat(10),
+      pull_request: 21,
+      repository: 'acme/shop',
+      tool: 'sobelow',
+      report: sobelow([sendResp(1)]),
+    });
     github.failNext(1);
-    const failed = await processWork(events.workEvent('feedback', feedback), events.context);
-    expect(failed.batchItemFailures).toHaveLength(1);
+    expect(await giveFeedback(feedback)).toHaveLength(1);
     expect(github.comments('acme/shop', 21)).toEqual([]);
-    const retried = await processWork(events.workEvent('feedback', feedback), events.context);
-    expect(retried.batchItemFailures).toEqual([]);
+    expect(await giveFeedback(feedback)).toEqual([]);
     expect(github.comments('acme/shop', 21)).toHaveLength(1);
     // No earlier scan to compare with: every finding is new, and a high one fails the check.
     expect(github.checkRuns('acme/shop').filter((run) => run.head_sha === 'c0de'.repeat(10))).toEqual([
@@ -160,31 +136,16 @@ describe('feedback on a pull request', () => {
   });
 
   it('sends nothing for a repository the App is not installed on, and does not retry', async () => {
-    const { handler: ingest, processWork, events, services, fixtures } = await modules();
-    const key = await services.keyFor(fixtures.uniqueOrg(), 'ci');
-    await ingest(
-      events.httpEvent({
-        method: 'POST',
-        path: '/v1/scans',
-        key,
-        body: {
-          app: 'shop',
-          commit_sha: head,
-          pull_request: 1,
-          repository: 'other/repo',
-          tool: 'sobelow',
-          report: sobelow([sendResp(1)]),
-        },
-      }),
-      events.context,
-    );
-    await processWork(events.workEvent('scan', await services.receiveWork('scan')), events.context);
+    const feedback = await scan(await keyFor(uniqueOrg(), 'ci'), {
+      app: 'shop',
+      commit_sha: head,
+      pull_request: 1,
+      repository: 'other/repo',
+      tool: 'sobelow',
+      report: sobelow([sendResp(1)]),
+    });
     const before = github.requests.length;
-    const result = await processWork(
-      events.workEvent('feedback', await services.receiveWork('feedback')),
-      events.context,
-    );
-    expect(result.batchItemFailures).toEqual([]);
+    expect(await giveFeedback(feedback)).toEqual([]);
     expect(github.requests.slice(before).map((request) => request.path)).toEqual([
       '/repos/other/repo/installation',
     ]);
