@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { payloadBucket } from '../../shared/resources.ts';
+import { payloadBucketName } from './payload-bucket.ts';
 import { s3 } from './s3.ts';
 
 export interface Download {
@@ -19,8 +19,7 @@ export interface Download {
  * long as asked; locally it points at the local S3 server.
  */
 export async function publishDownload(download: Download): Promise<string> {
-  const bucket = process.env[payloadBucket.envVariable];
-  if (!bucket) throw new Error(`environment variable ${payloadBucket.envVariable} is not set`);
+  const bucket = payloadBucketName();
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,

@@ -8,6 +8,7 @@ import {
   type WorkKind,
 } from '../../shared/resources.ts';
 import { eachLimited } from './each-limited.ts';
+import { payloadBucketName } from './payload-bucket.ts';
 import { sqs } from './sqs.ts';
 
 interface ClaimCheck {
@@ -18,12 +19,6 @@ interface ClaimCheck {
 interface WorkEnvelope {
   kind: WorkKind;
 }
-
-const bucketName = () => {
-  const name = process.env[payloadBucket.envVariable];
-  if (!name) throw new Error(`environment variable ${payloadBucket.envVariable} is not set`);
-  return name;
-};
 
 /** A queue's URL, as the stack or the local mode sets it for the functions that send to it. */
 export function queueUrl(queue: QueueName): string {
@@ -45,7 +40,12 @@ export async function enqueueUpload(kind: UploadKind, id: string, message: objec
     const key = `${claimCheckPrefix(kind)}/${id}.json`;
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     await (await s3()).send(
-      new PutObjectCommand({ Bucket: bucketName(), Key: key, Body: body, ContentType: 'application/json' }),
+      new PutObjectCommand({
+        Bucket: payloadBucketName(),
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+      }),
     );
     body = JSON.stringify({ kind, claim_check: { key } } satisfies WorkEnvelope & ClaimCheck);
   }
@@ -96,7 +96,7 @@ export async function messageBody(body: string): Promise<unknown> {
   if (typeof parsed.claim_check?.key !== 'string') return parsed;
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const object = await (await s3()).send(
-    new GetObjectCommand({ Bucket: bucketName(), Key: parsed.claim_check.key }),
+    new GetObjectCommand({ Bucket: payloadBucketName(), Key: parsed.claim_check.key }),
   );
   return JSON.parse(await object.Body!.transformToString());
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NotFoundError, PayloadTooLargeError } from '../../shared/errors.ts';
-import { payloadBucket, reportUploads } from '../../shared/resources.ts';
+import { reportUploads } from '../../shared/resources.ts';
+import { payloadBucketName } from './payload-bucket.ts';
 import { s3 } from './s3.ts';
 
 /**
@@ -10,12 +11,6 @@ import { s3 } from './s3.ts';
  * check): a presigned PUT for one organization's upload of one exact size, and reading it back when
  * `POST /v1/scans` names it.
  */
-
-const bucketName = () => {
-  const name = process.env[payloadBucket.envVariable];
-  if (!name) throw new Error(`environment variable ${payloadBucket.envVariable} is not set`);
-  return name;
-};
 
 /**
  * Signs uploads without a checksum: by default the SDK signs the CRC32 of the command's body, which at
@@ -53,7 +48,7 @@ export async function presignReportUpload(
   const url = await getSignedUrl(
     presigner,
     new PutObjectCommand({
-      Bucket: bucketName(),
+      Bucket: payloadBucketName(),
       Key: uploadKey(org, upload),
       ContentLength: bytes,
       ContentType: reportContentType,
@@ -75,7 +70,7 @@ export async function presignReportUpload(
 /** The text of an uploaded report; 404 when nothing was uploaded under that id, 413 when too large. */
 export async function readReportUpload(org: string, upload: string): Promise<string> {
   const object = await s3
-    .send(new GetObjectCommand({ Bucket: bucketName(), Key: uploadKey(org, upload) }))
+    .send(new GetObjectCommand({ Bucket: payloadBucketName(), Key: uploadKey(org, upload) }))
     .catch((error: Error) => {
       if (error.name === 'NoSuchKey' || error.name === 'NotFound')
         throw new NotFoundError(`no report was uploaded as ${upload}, or it has expired`);

@@ -57,7 +57,7 @@ export async function givePullRequestFeedback(request: FeedbackNotification): Pr
   ]);
   if (heads.length === 0) return { skipped: `no scan of ${head_sha} is stored` };
   const comparisons = await Promise.all(
-    heads.map(async (head: ScanItem) => compareScans(withFingerprints(head), await baseOf(org, head))),
+    heads.map(async (head) => compareScans(withFingerprints(head), await baseOf(org, head))),
   );
   const review: PullRequestReview = {
     app,
