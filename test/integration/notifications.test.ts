@@ -264,7 +264,9 @@ describe('unsubscribe', () => {
     const [payload, signature] = token!.split('.');
     const forged = `${Buffer.from(JSON.stringify({ org, list: 'summary', address: staying })).toString('base64url')}.${signature}`;
     expect((await open('POST', forged)).statusCode).toBe(400);
-    expect((await open('POST', `${payload}.x${signature!.slice(1)}`)).statusCode).toBe(400);
+    // One character of the signature changed (to another one, whatever it was).
+    const altered = `${signature!.startsWith('x') ? 'y' : 'x'}${signature!.slice(1)}`;
+    expect((await open('POST', `${payload}.${altered}`)).statusCode).toBe(400);
     expect((await open('GET', 'not-a-token')).statusCode).toBe(400);
 
     expect((await open('POST', token!)).statusCode).toBe(200);
