@@ -12,28 +12,32 @@ import { parseOrThrow } from './validation.ts';
 
 const commitSha = z.string().regex(/^[0-9a-f]{7,64}$/, 'must be a lower-case hexadecimal commit id');
 
-export const scanUploadSchema = z
-  .object({
-    app: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[a-z0-9_.-]+$/, 'must be 1-64 characters of a-z, 0-9, _, - and .'),
-    /** The commit scanned: for a pull request, its head commit, where the check run goes. */
-    commit_sha: commitSha,
-    ref: z.string().min(1).max(255).optional(),
-    pull_request: z.number().int().positive().optional(),
-    /** `owner/name` on GitHub (a GitLab project path may have more parts); pull-request feedback needs it. */
-    repository: z
-      .string()
-      .max(255)
-      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'must be owner/name')
-      .optional(),
-    /** The pull request's base commit, compared against when Muster has a scan of it. */
-    base_sha: commitSha.optional(),
-    /** The repository's default branch as CI knows it; an admin's setting for the app wins over it. */
-    default_branch: branchName.optional(),
-    tool: z.enum(scanTools),
+/** Where the commit of a scan stands, and which tool scanned it: what the queue carries besides findings. */
+const scanContextSchema = z.object({
+  app: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9_.-]+$/, 'must be 1-64 characters of a-z, 0-9, _, - and .'),
+  /** The commit scanned: for a pull request, its head commit, where the check run goes. */
+  commit_sha: commitSha,
+  ref: z.string().min(1).max(255).optional(),
+  pull_request: z.number().int().positive().optional(),
+  /** `owner/name` on GitHub (a GitLab project path may have more parts); pull-request feedback needs it. */
+  repository: z
+    .string()
+    .max(255)
+    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'must be owner/name')
+    .optional(),
+  /** The pull request's base commit, compared against when Muster has a scan of it. */
+  base_sha: commitSha.optional(),
+  /** The repository's default branch as CI knows it; an admin's setting for the app wins over it. */
+  default_branch: branchName.optional(),
+  tool: z.enum(scanTools),
+});
+
+export const scanUploadSchema = scanContextSchema
+  .extend({
     report: z.unknown().optional(),
     /** A report put to the payload bucket beforehand, by the id `POST /v1/scans/uploads` answered. */
     report_upload: z.uuid().optional(),
@@ -58,11 +62,8 @@ export const isGitHubRepository = (repository: string): boolean =>
 
 export type ScanUpload = z.infer<typeof scanUploadSchema>;
 
-/** Where the commit of a scan stands. */
-export type ScanUploadContext = Omit<ScanUpload, 'report' | 'report_upload'>;
-
 /** What the scan ingest function puts on the queue. */
-export interface ScanMessage extends ScanUploadContext {
+export interface ScanMessage extends z.infer<typeof scanContextSchema> {
   id: string;
   org: string;
   received_at: string;
@@ -82,20 +83,12 @@ const findingSchema: z.ZodType<ScanFinding> = z.object({
   fixed_in: z.array(z.string()).optional(),
 });
 
-export const scanMessageSchema: z.ZodType<ScanMessage> = z.object({
+export const scanMessageSchema: z.ZodType<ScanMessage> = scanContextSchema.extend({
   id: z.string(),
   org: z.string(),
   received_at: z.string(),
-  app: z.string(),
-  commit_sha: z.string(),
-  ref: z.string().optional(),
-  pull_request: z.number().optional(),
-  repository: z.string().optional(),
-  base_sha: z.string().optional(),
-  default_branch: z.string().optional(),
-  tool: z.enum(scanTools),
   findings: z.array(findingSchema),
-}) as z.ZodType<ScanMessage>;
+});
 
 /** `POST /v1/scans/uploads`: the exact size of the report to upload, which its URL is signed for. */
 const reportUploadRequestSchema = z.object({ bytes: z.number().int().positive() });

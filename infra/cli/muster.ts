@@ -11,7 +11,7 @@ import { payloadBucket, queues } from '../../shared/resources.ts';
 import { type ScanTool, type Severity, scanTools } from '../../shared/scan-report.ts';
 import { useLocalAws } from '../local/aws-environment.ts';
 import type { Endpoints } from '../local/local-stack.ts';
-import { ciContext } from './ci-environment.ts';
+import { type CiContext, ciContext } from './ci-environment.ts';
 import { findingsAtOrAbove, gitContext, uploadScan } from './scan-upload.ts';
 
 /**
@@ -436,8 +436,7 @@ async function scan(action: string | undefined, file: string | undefined, option
   if (failOn !== undefined && !severityLevels.includes(failOn as Severity))
     throw new UsageError(`--fail-on must be one of ${severityLevels.join(', ')}`);
   const fromCi = ciContext(process.env);
-  const context = { ...(fromCi.commit_sha ? fromCi : { ...gitContext(), ...fromCi }) };
-  const overrides = {
+  const given = {
     repository: options.repository,
     commit_sha: options.commit,
     ref: options.ref,
@@ -445,8 +444,10 @@ async function scan(action: string | undefined, file: string | undefined, option
     base_sha: options['base-sha'],
     default_branch: options['default-branch'],
   };
-  for (const [name, value] of Object.entries(overrides))
-    if (value !== undefined) Object.assign(context, { [name]: value });
+  const context: CiContext = {
+    ...(fromCi.commit_sha ? fromCi : { ...gitContext(), ...fromCi }),
+    ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+  };
   if (!context.commit_sha)
     throw new UsageError('no commit found: run in CI or a git checkout, or give --commit');
   const { endpoint, key } = apiTarget('scan upload', 'ci');
