@@ -7,7 +7,7 @@ import { parseOrThrow } from '../shared/validation.ts';
 import { type HttpEvent, httpRoute, json } from './lib/http.ts';
 import { readSourceStates } from './stores/advisory-source-store.ts';
 import { readVulnerabilities, readVulnerability } from './stores/advisory-store.ts';
-import { authenticate } from './stores/api-key-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 import { readOrganizationItems } from './stores/organization-store.ts';
 
 const advisoryPathSchema = z.object({ id: advisoryIdSchema });

@@ -4,7 +4,7 @@ import { inventoryHash } from '../shared/inventory.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
 import { logger } from './lib/logger.ts';
 import { enqueueUpload } from './lib/queue.ts';
-import { authenticate } from './stores/api-key-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 import { touchHeartbeat } from './use-cases/touch-heartbeat.ts';
 
 /**

@@ -11,7 +11,7 @@ import { parseOrThrow } from '../shared/validation.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
 import { enqueueUpload } from './lib/queue.ts';
 import { presignReportUpload, readReportUpload } from './lib/report-uploads.ts';
-import { authenticate } from './stores/api-key-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 
 /**
  * CI's scan uploads, with a ci key. `POST /v1/scans` takes one tool's report, in the body or as an

@@ -3,7 +3,7 @@ import { NotFoundError } from '../shared/errors.ts';
 import { parseRecipients, parseWebhook } from '../shared/notification-settings.ts';
 import { newWebhookSecret } from '../shared/webhook.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
-import { authenticate } from './stores/api-key-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 import {
   readOrganization,
   removeWebhook,

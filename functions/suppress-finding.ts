@@ -3,7 +3,7 @@ import { parseSuppression, suppressionPathSchema } from '../shared/suppression.t
 import { parseOrThrow } from '../shared/validation.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
 import { canonicalId } from './stores/advisory-store.ts';
-import { authenticate } from './stores/api-key-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 import { setFindingSuppression } from './use-cases/suppress-finding.ts';
 
 /**

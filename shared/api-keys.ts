@@ -35,7 +35,11 @@ export function hashApiKey(key: string): string {
 export function bearerKey(authorization: string | undefined): string {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) throw new UnauthorizedError('Authorization: Bearer <api key> is required');
-  const key = match[1]!;
+  return knownKeyFormat(match[1]!);
+}
+
+/** The key, or an UnauthorizedError when it does not have a key's form (and so cannot be one). */
+export function knownKeyFormat(key: string): string {
   if (!keyPattern.test(key)) throw new UnauthorizedError('unknown API key');
   return key;
 }

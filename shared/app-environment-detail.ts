@@ -68,6 +68,18 @@ export interface AppEnvironmentDetail extends Classification {
   drift: DependencyVersions[];
   vulnerabilities: { runtime: SeverityCounts; scan: SeverityCounts };
   findings: FindingView[];
+  /** The app's latest default-branch scan of each tool, newest first; their findings are in `findings`. */
+  scans: ScanView[];
+  /** When the newest of them arrived; null when the app was never scanned. */
+  last_scanned_at: string | null;
+}
+
+export interface ScanView {
+  tool: string;
+  commit_sha: string;
+  ref: string | null;
+  received_at: string;
+  counts: SeverityCounts;
 }
 
 /** A finding as the API shows it: from what runs (`runtime`) or from the latest code scans (`scan`). */
@@ -231,6 +243,15 @@ export function appEnvironmentDetail(
     .sort((a, b) => a.name.localeCompare(b.name));
 
   const scan = scanCounts(items.latestScans);
+  const scans = items.latestScans
+    .map(({ tool, commit_sha, ref, received_at, counts }) => ({
+      tool,
+      commit_sha,
+      ref: ref ?? null,
+      received_at,
+      counts,
+    }))
+    .sort((a, b) => b.received_at.localeCompare(a.received_at) || a.tool.localeCompare(b.tool));
 
   return {
     app: appEnvironment.app,
@@ -260,5 +281,7 @@ export function appEnvironmentDetail(
         bySeverity(a.severity, b.severity) ||
         a.id.localeCompare(b.id),
     ),
+    scans,
+    last_scanned_at: scans[0]?.received_at ?? null,
   };
 }

@@ -36,6 +36,12 @@ export class ForbiddenError extends MusterError {
   readonly code = 'forbidden';
 }
 
+/** A change made with a session cookie that lacks its session's CSRF token. */
+export class CsrfError extends MusterError {
+  readonly status = 403;
+  readonly code = 'csrf';
+}
+
 export class NotFoundError extends MusterError {
   readonly status = 404;
   readonly code = 'not_found';

@@ -31,6 +31,8 @@ export interface AppEnvironmentSummary {
    * running instance confirms, are not counted), and the latest scans.
    */
   vulnerabilities: { runtime: SeverityCounts; scan: SeverityCounts };
+  /** When the newest of the app's default-branch scans arrived; null when none ever did. */
+  last_scanned_at: string | null;
 }
 
 export interface OrganizationItems {
@@ -187,6 +189,7 @@ export function summaryRow(
     runtime: instances.runtime,
     dependency_count: instances.dependency_count,
     vulnerabilities: { runtime: instances.runtime_findings, scan },
+    last_scanned_at: appEnvironment.scans_received_at ?? null,
   };
 }
 

@@ -117,6 +117,7 @@ export type FunctionName =
   | 'organization'
   | 'process-work'
   | 'retire-instances'
+  | 'session'
   | 'suppress-finding'
   | 'sync-advisories'
   | 'unsubscribe'
@@ -213,6 +214,14 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     table: 'read',
     sendsWork: ['sweep'],
   },
+  session: {
+    name: 'session',
+    entry: 'functions/session.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    // Sign-in stores a session and records its key's use; sign-out deletes the session.
+    table: 'read-write',
+  },
   'suppress-finding': {
     name: 'suppress-finding',
     entry: 'functions/suppress-finding.ts',
@@ -293,6 +302,10 @@ export const routes: RouteDefinition[] = [
     path: '/v1/apps/{app}/{environment}/findings/{finding}/suppression',
     function: 'suppress-finding',
   },
+  // The dashboard's session: signing in with a key sets an HttpOnly cookie that stands for it.
+  { method: 'POST', path: '/v1/session', function: 'session' },
+  { method: 'GET', path: '/v1/session', function: 'session' },
+  { method: 'DELETE', path: '/v1/session', function: 'session' },
   { method: 'GET', path: '/v1/organization', function: 'organization' },
   { method: 'PUT', path: '/v1/organization/summary-recipients', function: 'organization' },
   { method: 'PUT', path: '/v1/organization/alert-recipients', function: 'organization' },
@@ -309,6 +322,22 @@ export const routes: RouteDefinition[] = [
  */
 export const metricsNamespace = 'Muster';
 export const metricsService = 'muster';
+
+/**
+ * The security headers of the dashboard's responses: CloudFront's response headers policy sets them in
+ * AWS and the local gateway sets them here. Only the site's own files run: no inline script or style,
+ * no framing, nothing fetched from elsewhere.
+ */
+export const dashboardSecurityHeaders = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+} as const;
 
 /** Request throttling of the HTTP API; a burst above it is answered 429 by API Gateway itself. */
 export const apiThrottle = { rateLimit: 200, burstLimit: 400 } as const;

@@ -32,6 +32,14 @@ const environmentSchema = z.object({
   SUMMARY_FROM: z.string().default('muster@example.com'),
   /** Linked from alerts and summaries when set. */
   DASHBOARD_URL: z.string().default(''),
+  /**
+   * Whether the dashboard's session cookie is Secure (and `__Host-` prefixed): everywhere but the local
+   * mode, whose gateway speaks plain HTTP on loopback.
+   */
+  SESSION_COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((text) => text === 'true'),
   /** The API's public URL, which unsubscribe links in emails point at. */
   API_URL: z.url().optional(),
 });

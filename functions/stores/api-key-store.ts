@@ -1,12 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  type ApiKeyRecord,
-  authorize,
-  bearerKey,
-  generateApiKey,
-  hashApiKey,
-  type Scope,
-} from '../../shared/api-keys.ts';
+import { type ApiKeyRecord, generateApiKey, type Scope } from '../../shared/api-keys.ts';
 import {
   type ApiKeyItem,
   apiKeyItem,
@@ -14,10 +7,8 @@ import {
   organizationKeysPartition,
 } from '../../shared/entities/api-key.ts';
 import { organizationItem } from '../../shared/entities/organization.ts';
-import { KeyRateLimiter } from '../../shared/rate-limit.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
-import { type HttpEvent, header } from '../lib/http.ts';
 import { queryAll } from './query-all.ts';
 
 /** Key records by hash, trusted for KEY_CACHE_SECONDS: most requests then cost no read at all. */
@@ -26,7 +17,7 @@ const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number 
 /** last_used_at is written at most this often per key, so authentication stays a read. */
 const lastUsedIntervalMs = 60 * 60 * 1000;
 
-async function findKey(hash: string): Promise<ApiKeyRecord | undefined> {
+export async function readApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
   const now = Date.now();
   const cached = cache.get(hash);
   if (cached && cached.until > now) return cached.record;
@@ -38,7 +29,8 @@ async function findKey(hash: string): Promise<ApiKeyRecord | undefined> {
   return record;
 }
 
-async function recordUse(record: ApiKeyRecord): Promise<void> {
+/** Records when a key was last used, at most hourly. */
+export async function recordKeyUse(record: ApiKeyRecord): Promise<void> {
   const now = new Date();
   const threshold = new Date(now.getTime() - lastUsedIntervalMs).toISOString();
   if (record.last_used_at && record.last_used_at > threshold) return;
@@ -57,17 +49,6 @@ async function recordUse(record: ApiKeyRecord): Promise<void> {
     .catch((error: Error) => {
       if (error.name !== 'ConditionalCheckFailedException') throw error;
     });
-}
-
-const rateLimiter = new KeyRateLimiter();
-
-/** The key of a request, checked against the scope its route needs and its rate (401, 403, 429). */
-export async function authenticate(event: HttpEvent, scope: Scope): Promise<ApiKeyRecord> {
-  const key = bearerKey(header(event, 'authorization'));
-  const record = authorize(await findKey(hashApiKey(key)), scope);
-  rateLimiter.take(record.hash, record.scope, Date.now());
-  await recordUse(record);
-  return record;
 }
 
 export interface CreatedApiKey {

@@ -1,8 +1,10 @@
 import type { AppsQuery } from '../../shared/apps-query.ts';
+import { type Attention, attentionOf } from '../../shared/attention.ts';
 import type { AppEnvironmentItem } from '../../shared/entities/app-environment.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { type AppEnvironmentSummary, emptySeverityCounts, summaryRow } from '../../shared/fleet-summary.ts';
 import { encodeCursor, rowSelection } from '../../shared/lookup.ts';
+import { lifecycle } from '../lib/config.ts';
 import { readAppListPage } from '../stores/app-environment-store.ts';
 import { readRankedPage, runsOf } from '../stores/ranked-page.ts';
 
@@ -15,7 +17,8 @@ import { readRankedPage, runsOf } from '../stores/ranked-page.ts';
 export async function listApps(
   org: string,
   query: AppsQuery,
-): Promise<{ apps: AppEnvironmentSummary[]; next_cursor: string | null }> {
+  now: Date,
+): Promise<{ apps: AppsRow[]; next_cursor: string | null }> {
   const { ranks, environment } = rowSelection(query.filters);
   if (query.cursor !== undefined && !ranks.includes(query.cursor.rank)) {
     throw new ValidationError('cursor', 'belongs to a list with other filters');
@@ -27,8 +30,13 @@ export async function listApps(
     (run, limit, startKey) => readAppListPage(org, run, limit, startKey),
     (item) => environment === undefined || item.environment === environment,
   );
-  return { apps: items.map(row), next_cursor: next ? encodeCursor(next) : null };
+  return { apps: items.map((item) => row(item, now)), next_cursor: next ? encodeCursor(next) : null };
 }
 
-const row = (item: AppEnvironmentItem): AppEnvironmentSummary =>
-  summaryRow(item, item.summary!, item.scan_counts ?? emptySeverityCounts());
+/** A row of the apps list: the app-environment's summary, and what in it needs action now. */
+export type AppsRow = AppEnvironmentSummary & { attention: Attention };
+
+function row(item: AppEnvironmentItem, now: Date): AppsRow {
+  const summary = summaryRow(item, item.summary!, item.scan_counts ?? emptySeverityCounts());
+  return { ...summary, attention: attentionOf(summary, now, lifecycle.staleAfterSeconds) };
+}

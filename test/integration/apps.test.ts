@@ -57,6 +57,18 @@ describe('GET /v1/apps', () => {
     });
     expect(rows[1].internet_facing).toBe(false);
   });
+
+  it('says in words what needs action in each row: here, code that no scan checks', async () => {
+    const org = uniqueOrg();
+    await store(org, [
+      { instance: 'web-1' },
+      { app: 'worker', environment: 'staging', instance: 'w-1', internet_facing: false },
+    ]);
+    const { apps: rows } = bodyOf(await get(await keyFor(org, 'read'), '/v1/apps'));
+    expect(rows.map((row: { last_scanned_at: string | null }) => row.last_scanned_at)).toEqual([null, null]);
+    expect(rows[0].attention).toEqual({ urgency: 20, reasons: ['internet-facing and never scanned'] });
+    expect(rows[1].attention).toEqual({ urgency: 10, reasons: ['never scanned'] });
+  });
 });
 
 describe('GET /v1/apps, paged', () => {

@@ -182,6 +182,22 @@ describe('scans of branches and pull requests', () => {
     const scanFindings = detail.findings.filter((finding: { source: string }) => finding.source === 'scan');
     expect(scanFindings.map((finding: { line: number }) => finding.line).sort()).toEqual([10, 30]);
     for (const finding of scanFindings) expect(finding.fingerprint).toMatch(/^[0-9a-f]{20}$/);
+    expect(detail.scans).toEqual([
+      {
+        tool: 'sobelow',
+        commit_sha: 'a7'.repeat(20),
+        ref: 'refs/heads/main',
+        received_at: detail.last_scanned_at,
+        counts: { critical: 0, high: 2, medium: 0, low: 0 },
+      },
+    ]);
+
+    // The apps list dates the default branch's last scan (not the pull request's), and raises its findings.
+    const list = httpEvent({ path: '/v1/apps', key: await keyFor(org, 'read') });
+    const [row] = bodyOf(await apps(list, context)).apps;
+    expect(row.last_scanned_at).toBe(detail.last_scanned_at);
+    expect(Date.now() - Date.parse(row.last_scanned_at)).toBeLessThan(60_000);
+    expect(row.attention.reasons).toContain('2 high in the latest scans');
   });
 
   it('follows the default branch CI names, and an admin’s setting over it', async () => {
