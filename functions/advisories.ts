@@ -7,8 +7,8 @@ import { parseOrThrow } from '../shared/validation.ts';
 import { type HttpEvent, httpRoute, json } from './lib/http.ts';
 import { readSourceStates } from './stores/advisory-source-store.ts';
 import { readVulnerabilities, readVulnerability } from './stores/advisory-store.ts';
-import { authenticate } from './use-cases/authenticate.ts';
 import { readOrganizationItems } from './stores/organization-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 
 const advisoryPathSchema = z.object({ id: advisoryIdSchema });
 

@@ -12,8 +12,8 @@ import { lookupExportKey, lookupExportUrlSeconds } from '../shared/lookup-export
 import { config } from './lib/config.ts';
 import { type HttpResult, httpRoute, json, queryParameters } from './lib/http.ts';
 import { readVulnerability } from './stores/advisory-store.ts';
-import { authenticate } from './use-cases/authenticate.ts';
 import { lookup, lookupPackage, lookupVulnerability } from './stores/lookup-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 
 const csvContentType = 'text/csv; charset=utf-8';
 

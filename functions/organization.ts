@@ -3,7 +3,6 @@ import { NotFoundError } from '../shared/errors.ts';
 import { parseRecipients, parseWebhook } from '../shared/notification-settings.ts';
 import { newWebhookSecret } from '../shared/webhook.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
-import { authenticate } from './use-cases/authenticate.ts';
 import {
   readOrganization,
   removeWebhook,
@@ -11,6 +10,7 @@ import {
   setSummaryRecipients,
   setWebhook,
 } from './stores/organization-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 
 /**
  * An organization's notification settings, for its admins: who receives the weekly summary and the

@@ -3,9 +3,9 @@ import { appEnvironmentPathSchema, parseClassificationOverride } from '../shared
 import { effectiveClassification } from '../shared/entities/app-environment.ts';
 import { parseOrThrow } from '../shared/validation.ts';
 import { httpRoute, json, jsonBody } from './lib/http.ts';
-import { authenticate } from './use-cases/authenticate.ts';
 import { overrideClassification } from './stores/app-environment-store.ts';
 import { updateAppScanSettings } from './stores/scan-store.ts';
+import { authenticate } from './use-cases/authenticate.ts';
 import { evaluateAppEnvironment } from './use-cases/evaluate-app-environment.ts';
 
 /**

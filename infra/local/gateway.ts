@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { apiThrottle, type RouteDefinition, routes } from '../../shared/resources.ts';
+import {
+  apiThrottle,
+  dashboardSecurityHeaders,
+  type RouteDefinition,
+  routes,
+} from '../../shared/resources.ts';
+import type { DashboardFiles } from '../dashboard/build.ts';
 import { invoke } from './handlers.ts';
 
 /** API Gateway refuses larger payloads itself; the functions enforce their own, smaller limit. */
@@ -77,6 +83,12 @@ function toEvent(
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  // Payload format 2.0 moves the Cookie header into `cookies`, one `name=value` each.
+  const cookies = headers.cookie
+    ?.split(';')
+    .map((cookie) => cookie.trim())
+    .filter((cookie) => cookie !== '');
+  delete headers.cookie;
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams)
     query[name] = name in query ? `${query[name]},${value}` : value;
@@ -89,6 +101,7 @@ function toEvent(
     routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
+    ...(cookies?.length ? { cookies } : {}),
     headers,
     queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
     pathParameters: Object.keys(matched.pathParameters).length > 0 ? matched.pathParameters : undefined,
@@ -117,7 +130,10 @@ function toEvent(
 
 function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
   const body = result.body ?? '';
-  response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+  const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+  // As API Gateway does, each of `cookies` becomes a Set-Cookie header of its own.
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  response.writeHead(result.statusCode ?? 200, headers);
   response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
@@ -126,6 +142,34 @@ const apiGatewayError = (statusCode: number, message: string): APIGatewayProxySt
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ message }),
 });
+
+/** A file of the dashboard's build, as CloudFront serves it from the site's bucket in AWS. */
+function dashboardFile(
+  files: DashboardFiles,
+  method: string,
+  path: string,
+): APIGatewayProxyStructuredResultV2 | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  const file = files.get(path === '/' ? '/index.html' : path);
+  if (!file) return undefined;
+  return {
+    statusCode: 200,
+    headers: {
+      ...dashboardSecurityHeaders,
+      'content-type': file.contentType,
+      'cache-control': file.cacheControl,
+    },
+    body: method === 'HEAD' ? '' : file.body.toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+export interface GatewayOptions {
+  /** Local-only control endpoints, by `METHOD /path`. */
+  extraRoutes?: Record<string, (event: unknown) => Promise<unknown>>;
+  /** The dashboard's build, served at `/` beside the API as one CloudFront distribution serves both. */
+  dashboard?: DashboardFiles;
+}
 
 export interface Gateway {
   url: string;
@@ -136,12 +180,10 @@ export interface Gateway {
 /**
  * Serves the HTTP API on loopback the way API Gateway does: it matches the routes of the shared
  * definition, throttles, turns each request into a payload format 2.0 event and the function's result
- * into the response. `extraRoutes` serves local-only control endpoints.
+ * into the response. The dashboard's files are served beside it.
  */
-export async function startGateway(
-  port: number,
-  extraRoutes: Record<string, (event: unknown) => Promise<unknown>> = {},
-): Promise<Gateway> {
+export async function startGateway(port: number, options: GatewayOptions = {}): Promise<Gateway> {
+  const extraRoutes = options.extraRoutes ?? {};
   const throttle = new Throttle();
   const server = createServer(async (request, response) => {
     try {
@@ -161,6 +203,12 @@ export async function startGateway(
         return;
       }
       const matched = matchRoute(method, url.pathname);
+      const file =
+        matched || !options.dashboard ? undefined : dashboardFile(options.dashboard, method, url.pathname);
+      if (file) {
+        send(response, file);
+        return;
+      }
       if (!matched) {
         send(response, apiGatewayError(404, 'Not Found'));
         return;

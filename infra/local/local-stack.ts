@@ -9,6 +9,7 @@ import {
   schedules,
   table,
 } from '../../shared/resources.ts';
+import { buildDashboard } from '../dashboard/build.ts';
 import { useLocalAws } from './aws-environment.ts';
 import { type Gateway, startGateway } from './gateway.ts';
 import { provisionPayloadBucket, provisionQueues, provisionTable, type QueueUrls } from './provision.ts';
@@ -69,6 +70,8 @@ function setFunctionEnvironment(queueUrls: QueueUrls, bucket: string, advisorySo
   process.env[payloadBucket.envVariable] = bucket;
   for (const queue of Object.values(queues)) process.env[queue.urlEnv] = queueUrls[queue.name].url;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // The local gateway speaks plain HTTP on loopback, over which a browser drops a Secure cookie.
+  process.env.SESSION_COOKIE_SECURE = 'false';
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -92,17 +95,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const scheduler = new LocalScheduler(schedules, { 'sync-advisories': options.advisorySyncSeconds });
   // POST /_local/schedules/<name> runs a schedule now, with the request's JSON body as its event.
-  const gateway = await startGateway(
-    port,
-    Object.fromEntries(
+  const gateway = await startGateway(port, {
+    extraRoutes: Object.fromEntries(
       schedules.map((schedule) => [
         `POST /_local/schedules/${schedule.name}`,
         (event: unknown) => scheduler.fire(schedule.name, event),
       ]),
     ),
-  );
-  // Unsubscribe links in emails point here; the functions read it when they first load, after this.
+    dashboard: await buildDashboard(),
+  });
+  // Unsubscribe links in emails point here, and their dashboard links to the dashboard the gateway
+  // serves; the functions read both when they first load, after this.
   process.env.API_URL = gateway.url;
+  process.env.DASHBOARD_URL ??= `${gateway.url}/`;
   const pollers = consumedQueues().map(
     (queue) =>
       new QueuePoller({

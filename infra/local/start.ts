@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   console.log(`
 Muster is running locally.
 
+  Dashboard      ${endpoints.api}/       (sign in with the read or admin key below)
   API            ${endpoints.api}        (try: curl ${endpoints.api}/health)
   SES inbox      ${endpoints.ses}        (alerts and weekly summaries land here; /store lists them)
   DynamoDB       ${endpoints.dynamodb}

@@ -1,0 +1,109 @@
+import { useState } from 'preact/hooks';
+import { errorText } from './api.ts';
+import { dateInputValue, expiryOf } from './format.ts';
+import { suppressFinding } from './suppression.ts';
+
+/** The API accepts an expiry within 365 days. */
+const maxDays = 365;
+const defaultDays = 30;
+
+/**
+ * Accepting a finding until a date, with the reason and who decided: both go to the organization's
+ * audit trail.
+ */
+export function SuppressionForm({
+  app,
+  environment,
+  finding,
+  onDone,
+  onCancel,
+}: {
+  app: string;
+  environment: string;
+  finding: string;
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}) {
+  const now = new Date();
+  const [reason, setReason] = useState('');
+  const [author, setAuthor] = useState('');
+  const [until, setUntil] = useState(dateInputValue(now, defaultDays));
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const id = `suppress-${finding.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const expires = expiryOf(until);
+    if (reason.trim() === '') return setError('Give a reason: it is kept in the audit trail.');
+    if (author.trim() === '') return setError('Say who decides: your name or email address.');
+    if (!expires) return setError('Choose the date the suppression ends.');
+    setBusy(true);
+    setError(undefined);
+    try {
+      await suppressFinding(app, environment, finding, {
+        reason: reason.trim(),
+        author: author.trim(),
+        expires_at: expires,
+      });
+      onDone(`${finding} is suppressed in ${app} ${environment} until ${until}.`);
+    } catch (failure) {
+      setError(errorText(failure));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="suppress-form" onSubmit={submit} aria-label={`Suppress ${finding}`} noValidate>
+      <div class="field grow">
+        <label for={`${id}-reason`}>Reason</label>
+        <textarea
+          id={`${id}-reason`}
+          rows={2}
+          maxLength={1000}
+          required
+          value={reason}
+          onInput={(event) => setReason(event.currentTarget.value)}
+        />
+      </div>
+      <div class="field">
+        <label for={`${id}-author`}>Decided by</label>
+        <input
+          id={`${id}-author`}
+          type="text"
+          maxLength={200}
+          required
+          autocomplete="email"
+          placeholder="name or email"
+          value={author}
+          onInput={(event) => setAuthor(event.currentTarget.value)}
+        />
+      </div>
+      <div class="field">
+        <label for={`${id}-until`}>Until</label>
+        <input
+          id={`${id}-until`}
+          type="date"
+          required
+          min={dateInputValue(now, 1)}
+          max={dateInputValue(now, maxDays - 1)}
+          value={until}
+          onInput={(event) => setUntil(event.currentTarget.value)}
+        />
+      </div>
+      <div class="field actions">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Suppressing…' : 'Suppress'}
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      {error && (
+        <p class="error wide" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
