@@ -1,12 +1,16 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { defaultAdvisorySources, parseAdvisorySources } from '../shared/advisory-sources.ts';
+import { buildDashboard } from './dashboard/build.ts';
 import { MusterStack } from './muster-stack.ts';
 
+// Synthesis is synchronous and the build is not: the dashboard is built first, and the stack uploads it.
+const dashboard = await buildDashboard();
 const app = new App();
 new MusterStack(app, 'Muster', {
   summaryFrom: app.node.tryGetContext('summaryFrom') ?? 'muster@example.com',
   dashboardUrl: app.node.tryGetContext('dashboardUrl'),
+  dashboard,
   advisorySources: parseAdvisorySources(app.node.tryGetContext('advisorySources') ?? defaultAdvisorySources),
   gitHubApp: app.node.tryGetContext('githubAppId')
     ? {

@@ -12,6 +12,7 @@ import {
   schedules,
   uploadKinds,
 } from '../shared/resources.ts';
+import { DashboardSite } from './constructs/dashboard-site.ts';
 import { GitHubAppKey } from './constructs/github-app-key.ts';
 import { MusterHttpApi } from './constructs/http-api.ts';
 import { InventoryTable } from './constructs/inventory-table.ts';
@@ -20,12 +21,15 @@ import { MusterFunction } from './constructs/muster-function.ts';
 import { PayloadBucket } from './constructs/payload-bucket.ts';
 import { ScheduledInvocation } from './constructs/scheduled-invocation.ts';
 import { SourceFreshnessAlarm } from './constructs/source-freshness-alarm.ts';
+import type { DashboardFiles } from './dashboard/build.ts';
 
 export interface MusterStackProps extends StackProps {
   /** Sender of alerts and the weekly summary; SES sends a verification email to it on deploy. */
   summaryFrom: string;
-  /** Linked from alerts and the weekly summary. */
+  /** Linked from alerts, the weekly summary and pull-request comments; by default the stack's own site. */
   dashboardUrl?: string;
+  /** The dashboard's build (infra/dashboard/build.ts), which the site serves. */
+  dashboard: DashboardFiles;
   /** Where advisories come from, synced every ten minutes (see shared/advisory-sources.ts). */
   advisorySources: AdvisorySource[];
   /**
@@ -37,9 +41,9 @@ export interface MusterStackProps extends StackProps {
 }
 
 /**
- * Muster on AWS, in the order a heartbeat travels: the HTTP API and its ingest functions, the queues
- * (with a bucket for large messages) and their consumers, the inventory table, the lookup, and the
- * scheduled summary and retirement.
+ * Muster on AWS, in the order a heartbeat travels: the HTTP API and its ingest functions, the dashboard
+ * served with the API from one CloudFront distribution, the queues (with a bucket for large messages)
+ * and their consumers, the inventory table, the lookup, and the scheduled summary and retirement.
  */
 export class MusterStack extends Stack {
   constructor(scope: Construct, id: string, props: MusterStackProps) {
@@ -54,13 +58,15 @@ export class MusterStack extends Stack {
           environment: {
             TABLE_NAME: table.tableName,
             SUMMARY_FROM: props.summaryFrom,
-            DASHBOARD_URL: props.dashboardUrl ?? '',
           },
         }),
       ]),
     ) as Record<FunctionName, MusterFunction>;
 
     const api = new MusterHttpApi(this, 'Http', handlers);
+    // The dashboard and the API behind one distribution: one origin, so no CORS.
+    const site = new DashboardSite(this, 'Dashboard', { api: api.api, files: props.dashboard });
+    const dashboardUrl = props.dashboardUrl ?? site.url;
 
     const payloads = new PayloadBucket(this, 'Payloads');
     const messageQueues = Object.values(queues).map((definition) => ({
@@ -75,6 +81,8 @@ export class MusterStack extends Stack {
 
     for (const definition of Object.values(functions)) {
       const handler = handlers[definition.name];
+      // Links in emails and pull-request comments open the dashboard.
+      handler.function.addEnvironment('DASHBOARD_URL', dashboardUrl);
       if (definition.table) handler.useTable(table, definition.table);
       const sendsTo = definition.sendsWork?.length ? ['work'] : [];
       for (const { definition: queueDefinition, queue } of messageQueues) {
@@ -138,6 +146,7 @@ export class MusterStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
+    new CfnOutput(this, 'DashboardUrl', { value: site.url });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     const work = messageQueues.find(({ definition }) => definition.name === 'work')!;
     // The CLI's advisory import and sync, and its summary send, against this stack put their work here

@@ -1,12 +1,17 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AllowedMethods, CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { DashboardFiles } from '../../infra/dashboard/build.ts';
 import { MusterStack } from '../../infra/muster-stack.ts';
 import { parseAdvisorySources } from '../../shared/advisory-sources.ts';
 import { lookupExportPrefix } from '../../shared/lookup-export.ts';
 import {
   claimCheckPrefix,
+  dashboardSecurityHeaders,
   functions,
   queues,
   reportUploads,
@@ -18,26 +23,67 @@ const testSources = 'osv:https://osv.example/Hex,cve:https://cna.example/cves/in
 
 const gitHubApp = { appId: '123456', apiUrl: 'https://github.example.com/api/v3' };
 
+const pageCacheControl = 'no-cache';
+const assetCacheControl = 'public, max-age=31536000, immutable';
+
+/** A build as infra/dashboard/build.ts makes it: the page, and assets named by their content's hash. */
+const testDashboard: DashboardFiles = new Map([
+  [
+    '/index.html',
+    file(
+      '<!doctype html><script type="module" src="/app-0123456789ab.js"></script>',
+      'text/html; charset=utf-8',
+      pageCacheControl,
+    ),
+  ],
+  ['/app-0123456789ab.js', file('console.log(1)', 'text/javascript; charset=utf-8', assetCacheControl)],
+  ['/style-0123456789ab.css', file('body{}', 'text/css; charset=utf-8', assetCacheControl)],
+]);
+
+function file(body: string, contentType: string, cacheControl: string) {
+  return { body: Buffer.from(body), contentType, cacheControl };
+}
+
+interface SynthesisOptions {
+  nag: boolean;
+  withGitHubApp?: boolean;
+  dashboardUrl?: string;
+}
+
 /** Bundling is skipped: these tests check the template, and `npm run synth` checks the bundles. */
-function synthesize({ nag, withGitHubApp = true }: { nag: boolean; withGitHubApp?: boolean }) {
+function synthesizeAssembly({ nag, withGitHubApp = true, dashboardUrl }: SynthesisOptions) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new MusterStack(app, 'Muster', {
     summaryFrom: 'muster@example.com',
     advisorySources: parseAdvisorySources(testSources),
     gitHubApp: withGitHubApp ? gitHubApp : undefined,
+    dashboard: testDashboard,
+    dashboardUrl,
   });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  app.synth();
-  return Template.fromStack(stack);
+  const assembly = app.synth();
+  return { template: Template.fromStack(stack), directory: assembly.directory };
 }
 
+const synthesize = (options: SynthesisOptions) => synthesizeAssembly(options).template;
+
 let template: Template;
+/** The cloud assembly of `template`: the staged assets, as `cdk deploy` would upload them. */
+let directory: string;
 
 beforeAll(() => {
-  template = synthesize({ nag: false });
+  ({ template, directory } = synthesizeAssembly({ nag: false }));
 });
 
-type Resource = { Properties: Record<string, unknown> };
+type Resource = { Properties: Record<string, unknown>; DependsOn?: string[] };
+
+/** The stack's own functions, not the handler that aws-s3-deployment adds for the dashboard's upload. */
+const musterFunctions = (from: Template) =>
+  Object.fromEntries(
+    Object.entries(from.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter(
+      ([id]) => !id.startsWith('CustomCDKBucketDeployment'),
+    ),
+  );
 
 type Statement = { Action: string | string[]; Resource: unknown };
 
@@ -71,17 +117,18 @@ describe('MusterStack', () => {
   });
 
   it('runs every function on Node 22, arm64, with a log group that expires', () => {
-    const lambdas = template.findResources('AWS::Lambda::Function');
+    const lambdas = musterFunctions(template);
     expect(Object.keys(lambdas)).toHaveLength(Object.keys(functions).length);
     for (const lambda of Object.values(lambdas) as Resource[]) {
       expect(lambda.Properties.Runtime).toBe('nodejs22.x');
       expect(lambda.Properties.Architectures).toEqual(['arm64']);
       expect(lambda.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
     }
+    // And the API's access logs, and the dashboard upload's handler.
     template.resourcePropertiesCountIs(
       'AWS::Logs::LogGroup',
       { RetentionInDays: 30 },
-      Object.keys(functions).length + 1,
+      Object.keys(functions).length + 2,
     );
   });
 
@@ -248,7 +295,9 @@ describe('MusterStack', () => {
 
   it('presigns CI’s report uploads under their prefix only, which expires within a day', () => {
     expect(payloadGrants('ingest-scan', 's3:GetObject')).toEqual([`/${reportUploads.prefix}/*`]);
-    const [bucket] = Object.values(template.findResources('AWS::S3::Bucket') as Record<string, Resource>);
+    const [, bucket] = Object.entries(
+      template.findResources('AWS::S3::Bucket') as Record<string, Resource>,
+    ).find(([id]) => id.startsWith('Payloads'))!;
     const rules = (bucket!.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
     expect(rules).toContainEqual(
       expect.objectContaining({ Prefix: `${reportUploads.prefix}/`, ExpirationInDays: 1, Status: 'Enabled' }),
@@ -282,5 +331,350 @@ describe('MusterStack', () => {
     const plain = synthesize({ nag: false, withGitHubApp: false });
     expect(Object.keys(plain.findResources('AWS::SecretsManager::Secret'))).toEqual([]);
     expect(JSON.stringify(plain.toJSON())).not.toContain('GITHUB_APP_ID');
+  });
+});
+
+type Behavior = {
+  PathPattern?: string;
+  TargetOriginId: string;
+  ViewerProtocolPolicy: string;
+  CachePolicyId: string;
+  OriginRequestPolicyId?: string;
+  AllowedMethods?: string[];
+  ResponseHeadersPolicyId: unknown;
+};
+
+type DistributionConfig = {
+  DefaultRootObject?: string;
+  HttpVersion?: string;
+  PriceClass?: string;
+  Logging?: { Bucket: unknown; IncludeCookies: boolean };
+  DefaultCacheBehavior: Behavior;
+  CacheBehaviors: Behavior[];
+  Origins: {
+    Id: string;
+    DomainName: unknown;
+    OriginAccessControlId?: unknown;
+    CustomOriginConfig?: Record<string, unknown>;
+  }[];
+};
+
+type PolicyStatementJson = {
+  Effect: string;
+  Action: string | string[];
+  Principal?: unknown;
+  Condition?: unknown;
+  Resource: unknown;
+};
+
+const resourcesOf = (from: Template, type: string) =>
+  Object.entries(from.findResources(type) as Record<string, Resource>);
+
+/** The one resource of the type whose logical id starts with the prefix. */
+function resourceOf(from: Template, type: string, prefix = ''): [string, Resource] {
+  const found = resourcesOf(from, type).filter(([id]) => id.startsWith(prefix));
+  expect(found, `${type} ${prefix}`).toHaveLength(1);
+  return found[0]!;
+}
+
+function distributionOf(from: Template): { id: string; config: DistributionConfig } {
+  const [id, distribution] = resourceOf(from, 'AWS::CloudFront::Distribution');
+  return { id, config: distribution.Properties.DistributionConfig as DistributionConfig };
+}
+
+const environmentOf = (lambda: Resource) =>
+  (lambda.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+/** A CloudFront path pattern (`*` any characters, `?` one) as a regular expression. */
+const pathPattern = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+
+/** The header values a response headers policy sets, as a browser receives them. */
+function headersSetBy(config: {
+  SecurityHeadersConfig: {
+    ContentSecurityPolicy?: { ContentSecurityPolicy: string; Override: boolean };
+    StrictTransportSecurity?: {
+      AccessControlMaxAgeSec: number;
+      IncludeSubdomains?: boolean;
+      Preload?: boolean;
+      Override: boolean;
+    };
+    ContentTypeOptions?: { Override: boolean };
+    FrameOptions?: { FrameOption: string; Override: boolean };
+    ReferrerPolicy?: { ReferrerPolicy: string; Override: boolean };
+  };
+  CustomHeadersConfig?: { Items: { Header: string; Value: string; Override: boolean }[] };
+}): Record<string, string> {
+  const security = config.SecurityHeadersConfig;
+  const headers: Record<string, string> = {};
+  const overrides: boolean[] = [];
+  if (security.ContentSecurityPolicy) {
+    headers['content-security-policy'] = security.ContentSecurityPolicy.ContentSecurityPolicy;
+    overrides.push(security.ContentSecurityPolicy.Override);
+  }
+  if (security.StrictTransportSecurity) {
+    const hsts = security.StrictTransportSecurity;
+    headers['strict-transport-security'] = [
+      `max-age=${hsts.AccessControlMaxAgeSec}`,
+      ...(hsts.IncludeSubdomains ? ['includeSubDomains'] : []),
+      ...(hsts.Preload ? ['preload'] : []),
+    ].join('; ');
+    overrides.push(hsts.Override);
+  }
+  if (security.ContentTypeOptions) {
+    headers['x-content-type-options'] = 'nosniff';
+    overrides.push(security.ContentTypeOptions.Override);
+  }
+  if (security.FrameOptions) {
+    headers['x-frame-options'] = security.FrameOptions.FrameOption;
+    overrides.push(security.FrameOptions.Override);
+  }
+  if (security.ReferrerPolicy) {
+    headers['referrer-policy'] = security.ReferrerPolicy.ReferrerPolicy;
+    overrides.push(security.ReferrerPolicy.Override);
+  }
+  for (const custom of config.CustomHeadersConfig?.Items ?? []) {
+    headers[custom.Header.toLowerCase()] = custom.Value;
+    overrides.push(custom.Override);
+  }
+  // Every header replaces whatever the bucket or the API sent.
+  expect(overrides.every(Boolean)).toBe(true);
+  return headers;
+}
+
+/** The logical ids a template value refers to: Ref, Fn::GetAtt and Fn::Sub. */
+function referencesIn(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) referencesIn(item, into);
+  } else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string') into.add(inner);
+      else if (key === 'Fn::GetAtt') into.add(Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]);
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(inner) ? inner[0] : inner;
+        for (const [, name] of String(text).matchAll(/\$\{([^}.!]+)/g)) into.add(name!);
+        if (Array.isArray(inner)) referencesIn(inner[1], into);
+      } else referencesIn(inner, into);
+    }
+  }
+  return into;
+}
+
+describe('DashboardSite', () => {
+  it('keeps the site in a private bucket that only the distribution reads, through origin access control', () => {
+    const { id: distributionId, config } = distributionOf(template);
+    const [bucketId, bucket] = resourceOf(template, 'AWS::S3::Bucket', 'DashboardBucket');
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+
+    const policies = resourcesOf(template, 'AWS::S3::BucketPolicy').filter(
+      ([, policy]) => JSON.stringify(policy.Properties.Bucket) === JSON.stringify({ Ref: bucketId }),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]![1].Properties.PolicyDocument as { Statement: PolicyStatementJson[] })
+      .Statement;
+    // Reading objects, by CloudFront on behalf of this distribution alone; nothing else is allowed.
+    expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'AWS:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudfront::',
+                  { Ref: 'AWS::AccountId' },
+                  ':distribution/',
+                  { Ref: distributionId },
+                ],
+              ],
+            },
+          },
+        },
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+      },
+    ]);
+    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([
+      expect.objectContaining({ Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+
+    const [accessControlId, accessControl] = resourceOf(template, 'AWS::CloudFront::OriginAccessControl');
+    expect(accessControl.Properties.OriginAccessControlConfig).toMatchObject({
+      OriginAccessControlOriginType: 's3',
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+    });
+    const siteOrigin = config.Origins.find(
+      (origin) =>
+        JSON.stringify(origin.DomainName) ===
+        JSON.stringify({ 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] }),
+    );
+    expect(siteOrigin?.OriginAccessControlId).toEqual({ 'Fn::GetAtt': [accessControlId, 'Id'] });
+    expect(config.DefaultCacheBehavior.TargetOriginId).toBe(siteOrigin!.Id);
+  });
+
+  it('sends /v1/* and /health to the HTTP API uncached, with every method and all of the request but its Host', () => {
+    const { config } = distributionOf(template);
+    const [apiId] = resourceOf(template, 'AWS::ApiGatewayV2::Api');
+    const apiOrigins = config.Origins.filter((origin) => origin.CustomOriginConfig);
+    expect(apiOrigins).toHaveLength(1);
+    const [apiOrigin] = apiOrigins;
+    expect(apiOrigin!.DomainName).toEqual({
+      'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }] }],
+    });
+    expect(apiOrigin!.CustomOriginConfig).toEqual({
+      OriginProtocolPolicy: 'https-only',
+      OriginSSLProtocols: ['TLSv1.2'],
+    });
+
+    expect(config.CacheBehaviors.map((behavior) => behavior.PathPattern).sort()).toEqual([
+      '/health',
+      '/v1/*',
+    ]);
+    for (const behavior of config.CacheBehaviors) {
+      expect(behavior, behavior.PathPattern).toMatchObject({
+        TargetOriginId: apiOrigin!.Id,
+        ViewerProtocolPolicy: 'https-only',
+        // Managed policies: CachingDisabled, and AllViewerExceptHostHeader, which with caching disabled
+        // forwards cookies, query strings, Authorization and X-CSRF-Token.
+        CachePolicyId: CachePolicy.CACHING_DISABLED.cachePolicyId,
+        OriginRequestPolicyId: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId,
+      });
+      expect([...(behavior.AllowedMethods ?? [])].sort()).toEqual(
+        [...AllowedMethods.ALLOW_ALL.methods].sort(),
+      );
+    }
+    expect(CachePolicy.CACHING_DISABLED.cachePolicyId).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad');
+    expect(OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId).toBe(
+      'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+    );
+
+    // Every route of the API is behind the API's behaviors, and none of the site's files is.
+    const toApi = (path: string) =>
+      config.CacheBehaviors.some((behavior) => pathPattern(behavior.PathPattern!).test(path));
+    for (const route of routes) {
+      expect(toApi(route.path.replace(/\{[^}]+\}/g, 'x')), route.path).toBe(true);
+    }
+    for (const path of ['/', ...testDashboard.keys()]) expect(toApi(path), path).toBe(false);
+  });
+
+  it('sets exactly dashboardSecurityHeaders on every response, of the site and of the API', () => {
+    const [policyId, policy] = resourceOf(template, 'AWS::CloudFront::ResponseHeadersPolicy');
+    const config = policy.Properties.ResponseHeadersPolicyConfig as Parameters<typeof headersSetBy>[0];
+    expect(config.SecurityHeadersConfig.ContentSecurityPolicy?.ContentSecurityPolicy).toBe(
+      dashboardSecurityHeaders['content-security-policy'],
+    );
+    expect(headersSetBy(config)).toEqual(dashboardSecurityHeaders);
+    const { config: distribution } = distributionOf(template);
+    for (const behavior of [distribution.DefaultCacheBehavior, ...distribution.CacheBehaviors]) {
+      expect(behavior.ResponseHeadersPolicyId, behavior.PathPattern ?? 'default').toEqual({ Ref: policyId });
+    }
+  });
+
+  it('serves index.html at the root over HTTPS, HTTP/2 and 3, from price class 100, logging without cookies', () => {
+    const { config } = distributionOf(template);
+    expect(config).toMatchObject({
+      DefaultRootObject: 'index.html',
+      HttpVersion: 'http2and3',
+      PriceClass: 'PriceClass_100',
+      Logging: { IncludeCookies: false },
+    });
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    const [logsId, logs] = resourceOf(template, 'AWS::S3::Bucket', 'DashboardAccessLogs');
+    expect(config.Logging?.Bucket).toEqual({ 'Fn::GetAtt': [logsId, 'RegionalDomainName'] });
+    expect(logs.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] },
+    });
+  });
+
+  it('uploads each file with its type and caching, the assets before the page, and invalidates the page', () => {
+    const { id: distributionId } = distributionOf(template);
+    const [bucketId] = resourceOf(template, 'AWS::S3::Bucket', 'DashboardBucket');
+    const deployments = resourcesOf(template, 'Custom::CDKBucketDeployment');
+    const uploadedBy = new Map<string, string>();
+    for (const [id, deployment] of deployments) {
+      expect(deployment.Properties).toMatchObject({ DestinationBucketName: { Ref: bucketId }, Prune: false });
+      const metadata = deployment.Properties.SystemMetadata as Record<string, string>;
+      const [key] = deployment.Properties.SourceObjectKeys as string[];
+      // The directory that cdk deploy zips and uploads as the deployment's source.
+      for (const name of readdirSync(join(directory, `asset.${key!.replace(/\.zip$/, '')}`))) {
+        const built = testDashboard.get(`/${name}`);
+        expect(built, name).toBeDefined();
+        expect(metadata, name).toEqual({
+          'content-type': built!.contentType,
+          'cache-control': built!.cacheControl,
+        });
+        uploadedBy.set(`/${name}`, id);
+      }
+    }
+    expect([...uploadedBy.keys()].sort()).toEqual([...testDashboard.keys()].sort());
+
+    const [pageId, page] = deployments.find(([id]) => id === uploadedBy.get('/index.html'))!;
+    expect(page.Properties).toMatchObject({
+      DistributionId: { Ref: distributionId },
+      DistributionPaths: expect.arrayContaining(['/index.html']),
+    });
+    for (const [id, deployment] of deployments.filter(([id]) => id !== pageId)) {
+      expect(page.DependsOn, id).toContain(id);
+      expect(deployment.Properties.DistributionPaths, id).toBeUndefined();
+    }
+  });
+
+  it('outputs the dashboard URL and links emails and pull-request comments to it', () => {
+    const { id } = distributionOf(template);
+    const url = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id, 'DomainName'] }]] };
+    template.hasOutput('DashboardUrl', { Value: url });
+    const lambdas = Object.values(musterFunctions(template));
+    expect(lambdas).toHaveLength(Object.keys(functions).length);
+    for (const lambda of lambdas) expect(environmentOf(lambda).DASHBOARD_URL).toEqual(url);
+  });
+
+  it('links to the URL given with -c dashboardUrl instead, and still outputs its own', () => {
+    const given = synthesize({ nag: false, dashboardUrl: 'https://muster.example.com' });
+    for (const lambda of Object.values(musterFunctions(given))) {
+      expect(environmentOf(lambda).DASHBOARD_URL).toBe('https://muster.example.com');
+    }
+    const { id } = distributionOf(given);
+    given.hasOutput('DashboardUrl', {
+      Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id, 'DomainName'] }]] },
+    });
+  });
+
+  it('builds the distribution from the API alone, so that every function can link to it', () => {
+    // Template.fromStack refuses a template with a dependency cycle; this says why there is none.
+    const { id } = distributionOf(template);
+    const distribution = template.toJSON().Resources[id] as { DependsOn?: string[] };
+    const needs = [...referencesIn(distribution), ...(distribution.DependsOn ?? [])];
+    const [apiId] = resourceOf(template, 'AWS::ApiGatewayV2::Api');
+    expect(needs).toContain(apiId);
+    const routesAndFunctions = [
+      ...resourcesOf(template, 'AWS::ApiGatewayV2::Route'),
+      ...resourcesOf(template, 'AWS::ApiGatewayV2::Integration'),
+      ...resourcesOf(template, 'AWS::Lambda::Function'),
+    ].map(([other]) => other);
+    expect(needs.filter((other) => routesAndFunctions.includes(other))).toEqual([]);
   });
 });
