@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../infra/local/local-stack.ts';
-import { eventually } from '../support/local-services.ts';
+import { eventually } from '../support/eventually.ts';
 import { nodeArguments, root, startStackProcess } from '../support/stack-process.ts';
 
 /**

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/local-stack.ts';
 import { type OtpRelease, otpReleases } from '../../infra/local/otp-releases.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
+import { dashboardSecurityHeaders } from '../../shared/resources.ts';
+import { eventually } from '../support/eventually.ts';
 import { haveSharedAdvisories, sharedAdvisories } from '../support/shared-advisories.ts';
 import { root } from '../support/stack-process.ts';
 
@@ -152,18 +154,6 @@ async function apiGet<T>(path: string, key = keys.read): Promise<T> {
   return (await response.json()) as T;
 }
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
-
 const started = Date.now();
 
 beforeAll(async () => {
@@ -296,6 +286,29 @@ const shot = (page: Page, name: string) =>
 
 describe('the dashboard', () => {
   let read: Session;
+
+  it('serves the page and its hashed assets with the security headers CloudFront sets in AWS', async () => {
+    const page = await fetch(`${api}/`);
+    expect(page.status).toBe(200);
+    for (const [name, value] of Object.entries(dashboardSecurityHeaders))
+      expect(page.headers.get(name)).toBe(value);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/(?:app|style)-[0-9a-f]{12}\.(?:js|css))"/g)].map(
+      (m) => m[1]!,
+    );
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      const response = await fetch(`${api}${asset}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(response.headers.get('content-security-policy')).toBe(
+        dashboardSecurityHeaders['content-security-policy'],
+      );
+    }
+    expect(html).not.toMatch(/<script>|<style>|style="/);
+    expect((await fetch(`${api}/no-such-file.js`)).status).toBe(404);
+  });
 
   it('refuses a wrong key in words, and signs in with a read key', async () => {
     read = await openDashboard();

@@ -9,7 +9,7 @@ import type { Endpoints } from '../../infra/local/local-stack.ts';
 import { verifyWebhook } from '../../shared/webhook.ts';
 import { AdvisoryFeedServer, osvRecord } from '../support/advisory-feed-server.ts';
 import { bodyOf } from '../support/events.ts';
-import { eventually } from '../support/local-services.ts';
+import { eventually } from '../support/eventually.ts';
 import { sharedAdvisories } from '../support/shared-advisories.ts';
 import { nodeArguments, root, startStackProcess } from '../support/stack-process.ts';
 import { startWebhookReceiver } from '../support/webhook-receiver.ts';

@@ -3,9 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readInstanceDependencies } from '../../functions/stores/inventory-store.ts';
 import { QueuePoller } from '../../infra/local/queue-poller.ts';
 import { consumedQueue } from '../../shared/resources.ts';
+import { eventually } from '../support/eventually.ts';
 import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
 import { testQueues } from '../support/local-aws.ts';
-import { eventually, receiveAll } from '../support/local-services.ts';
+import { receiveAll } from '../support/local-services.ts';
 
 const sqs = new SQSClient({});
 const poller = new QueuePoller({

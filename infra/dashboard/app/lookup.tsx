@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { get } from './api.ts';
 import type { LookupAnswer, LookupMatch } from './api-types.ts';
-import { FlagSelect } from './filters.tsx';
+import { ClassificationFilters } from './filters.tsx';
 import { exposureLabel, exposureText, plural, yesNo } from './format.ts';
 import {
   csvFileName,
@@ -162,30 +162,7 @@ function LookupForm({ state }: { state: LookupState }) {
             onInput={(event) => setFilter('environment', event.currentTarget.value)}
           />
         </div>
-        <FlagSelect
-          id="lookup-production"
-          label="Production"
-          value={draft.filters.production}
-          yes="Production only"
-          no="Not production"
-          onChange={(value) => setFilter('production', value)}
-        />
-        <FlagSelect
-          id="lookup-internet-facing"
-          label="Internet-facing"
-          value={draft.filters.internet_facing}
-          yes="Internet-facing only"
-          no="Not internet-facing"
-          onChange={(value) => setFilter('internet_facing', value)}
-        />
-        <FlagSelect
-          id="lookup-handles-pii"
-          label="Handles PII"
-          value={draft.filters.handles_pii}
-          yes="Handles PII"
-          no="No PII"
-          onChange={(value) => setFilter('handles_pii', value)}
-        />
+        <ClassificationFilters idPrefix="lookup" flags={draft.filters} onChange={setFilter} />
         <div class="field actions">
           <button type="submit">Look up</button>
         </div>

@@ -1,7 +1,7 @@
 import { useMemo, useRef } from 'preact/hooks';
 import { get } from './api.ts';
 import type { AppsPage, AppsRow } from './api-types.ts';
-import { FlagSelect } from './filters.tsx';
+import { ClassificationFilters } from './filters.tsx';
 import { instancesText, plural, yesNo } from './format.ts';
 import {
   appsQuery,
@@ -144,30 +144,7 @@ export function OverviewPage({ params }: { params: Params }) {
             ))}
           </select>
         </div>
-        <FlagSelect
-          id="overview-production"
-          label="Production"
-          value={state.filters.production}
-          yes="Production only"
-          no="Not production"
-          onChange={(value) => setFilter('production', value)}
-        />
-        <FlagSelect
-          id="overview-internet-facing"
-          label="Internet-facing"
-          value={state.filters.internet_facing}
-          yes="Internet-facing only"
-          no="Not internet-facing"
-          onChange={(value) => setFilter('internet_facing', value)}
-        />
-        <FlagSelect
-          id="overview-handles-pii"
-          label="Handles PII"
-          value={state.filters.handles_pii}
-          yes="Handles PII"
-          no="No PII"
-          onChange={(value) => setFilter('handles_pii', value)}
-        />
+        <ClassificationFilters idPrefix="overview" flags={state.filters} onChange={setFilter} />
         <div class="field actions">
           <button
             type="button"
