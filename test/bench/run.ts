@@ -790,11 +790,11 @@ ${fleets
   .join('\n')}
 | end to end: HTTP gateway, SQS, poller, consumer, ${e2eFleet.length} new instances | ${round(e2ePerSecond)} |
 
-The local servers run in the same process, so these figures include dynalite's and fauxqs's own work; DynamoDB and SQS do that work elsewhere in AWS.
+The local servers run in the same process, so these figures include dynalite's and fauxqs's own work; DynamoDB and SQS do that work elsewhere in AWS. Records handed back for redelivery while loading (lease contention, as SQS would retry them): ${redeliveries}.
 
 ## Dashboard
 
-The overview of the ${dashboardFleet.toLocaleString('en')}-app-environment fleet in Debian's Chromium (headless, 1280 × 900), signed in with a read key, against the local gateway serving the dashboard's build and the API (\`test/bench/dashboard.ts\`). Each of ${dashboard.runs} runs opens the page anew and reads the page's own clock: from navigation until every page of the list is read (one request of 1,000 rows) and the table is rendered, ${dashboard.overview_p50_ms} ms at the median and ${dashboard.overview_max_ms} ms at the slowest; then a click on a column's header re-sorts all ${dashboard.app_environments.toLocaleString('en')} rows and renders the table in ${dashboard.sort_p50_ms} ms (median, from just before the click, so it includes Playwright's dispatch of it). The list's request costs what a page of the apps list costs (see [Scale](#scale)), in proportion to the rows it returns. Records handed back for redelivery while loading (lease contention, as SQS would retry them): ${redeliveries}.
+The overview of the ${dashboardFleet.toLocaleString('en')}-app-environment fleet in Debian's Chromium (headless, 1280 × 900), signed in with a read key, against the local gateway serving the dashboard's build and the API (\`test/bench/dashboard.ts\`). Each of ${dashboard.runs} runs opens the page anew and reads the page's own clock: from navigation until every page of the list is read (one request of 1,000 rows) and the table is rendered, ${dashboard.overview_p50_ms} ms at the median and ${dashboard.overview_max_ms} ms at the slowest; then a click on a column's header re-sorts all ${dashboard.app_environments.toLocaleString('en')} rows and renders the table in ${dashboard.sort_p50_ms} ms (median, from just before the click, so it includes Playwright's dispatch of it). The list's request costs what a page of the apps list costs (see [Scale](#scale)), in proportion to the rows it returns.
 
 ## Scale
 
