@@ -280,10 +280,7 @@ export function LookupPage({ params }: { params: Params }) {
   const key = JSON.stringify(query ?? null);
   const { rows, first, error, loading, reload } = usePagedLoad<LookupMatch, LookupAnswer>(
     key,
-    async (cursor, signal) => {
-      if (!query) return { matches: [], totals: emptyTotals, next_cursor: null };
-      return get<LookupAnswer>('/v1/lookup', { ...query, limit: 1000, cursor }, signal);
-    },
+    query && ((cursor, signal) => get<LookupAnswer>('/v1/lookup', { ...query, limit: 1000, cursor }, signal)),
     (page) => page.matches,
   );
   const href = csvHref(state);
@@ -345,13 +342,3 @@ export function LookupPage({ params }: { params: Params }) {
     </>
   );
 }
-
-const emptyTotals: LookupAnswer['totals'] = {
-  app_environments: 0,
-  instances: 0,
-  by_exposure: {
-    production_internet_facing: { app_environments: 0, instances: 0 },
-    production: { app_environments: 0, instances: 0 },
-    other: { app_environments: 0, instances: 0 },
-  },
-};

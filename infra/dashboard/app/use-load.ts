@@ -54,21 +54,29 @@ export function useNow(): Date {
 
 /**
  * Loads every page of a paged list (`next_cursor` until null), showing each page as it arrives.
- * `rows` grows while `loading`; `error` stops it.
+ * `rows` grows while `loading`; `error` stops it. Without `loadPage` (nothing asked yet), nothing loads.
  */
 export function usePagedLoad<R, P extends { next_cursor: string | null }>(
   key: string,
-  loadPage: (cursor: string | undefined, signal: AbortSignal) => Promise<P>,
+  loadPage: ((cursor: string | undefined, signal: AbortSignal) => Promise<P>) | undefined,
   rowsOf: (page: P) => R[],
 ): { rows: R[]; first: P | undefined; error: unknown; loading: boolean; reload: () => void } {
   const [rows, setRows] = useState<R[]>([]);
   const [first, setFirst] = useState<P | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
-  const [loading, setLoading] = useState(true);
+  const [loading, setLoading] = useState(loadPage !== undefined);
   const [generation, setGeneration] = useState(0);
   const loadedKey = useRef(key);
   // `key` names everything the loaders depend on.
   useEffect(() => {
+    if (!loadPage) {
+      loadedKey.current = key;
+      setRows([]);
+      setFirst(undefined);
+      setError(undefined);
+      setLoading(false);
+      return;
+    }
     const controller = new AbortController();
     setLoading(true);
     setError(undefined);
