@@ -24,12 +24,17 @@ export async function admitKey(record: ApiKeyRecord): Promise<ApiKeyRecord> {
   return record;
 }
 
-/** The live dashboard session whose cookie a request carries, or 401. */
+/**
+ * The live dashboard session whose cookie a request carries, or 401: one that is not idle or too old,
+ * and whose key is still valid (a revoked key ends its sessions).
+ */
 export async function sessionOf(event: HttpEvent, now: Date): Promise<SessionRecord> {
   const token = sessionTokenOf(event.cookies, config.SESSION_COOKIE_SECURE);
   const session = token === undefined ? undefined : await readSession(hashSessionToken(token));
   if (!session || !sessionLive(session, now))
     throw new UnauthorizedError('the session has ended; sign in again');
+  const key = await readApiKey(session.key_hash);
+  if (!key || key.revoked_at) throw new UnauthorizedError('the session has ended; sign in again');
   return session;
 }
 

@@ -225,6 +225,8 @@ describe('the end of a session', () => {
     await revokeApiKey(org, record.prefix);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await request('/v1/apps', { cookie: signed.cookie })).status).toBe(401);
+    // The dashboard asks this on load: it must not show a signed-in page for a revoked key.
+    expect((await request('/v1/session', { cookie: signed.cookie })).status).toBe(401);
   });
 
   it('lets an Authorization header win over a cookie, as the CLI sends one', async () => {
