@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { UnauthorizedError } from '../shared/errors.ts';
 import { clearedSessionCookie, type SessionRecord, sessionCookie, sessionPolicy } from '../shared/session.ts';
 import { parseOrThrow } from '../shared/validation.ts';
 import { config } from './lib/config.ts';
@@ -20,7 +21,12 @@ const sessionBody = (session: SessionRecord) => ({
 });
 
 async function signOut(event: HttpEvent): Promise<HttpResult> {
-  const session = await sessionOf(event, new Date()).catch(() => undefined);
+  // Without a live session there is nothing to end; a failure to read it is still a failure.
+  const { session } =
+    (await sessionOf(event, new Date()).catch((error: unknown) => {
+      if (error instanceof UnauthorizedError) return undefined;
+      throw error;
+    })) ?? {};
   if (session) {
     checkCsrf(event, session);
     await deleteSession(session.hash);
@@ -42,6 +48,6 @@ export const handler = httpRoute(async (event) => {
     case 'DELETE':
       return signOut(event);
     default:
-      return json(200, sessionBody(await sessionOf(event, new Date())));
+      return json(200, sessionBody((await sessionOf(event, new Date())).session));
   }
 });

@@ -28,14 +28,17 @@ export async function admitKey(record: ApiKeyRecord): Promise<ApiKeyRecord> {
  * The live dashboard session whose cookie a request carries, or 401: one that is not idle or too old,
  * and whose key is still valid (a revoked key ends its sessions).
  */
-export async function sessionOf(event: HttpEvent, now: Date): Promise<SessionRecord> {
+export async function sessionOf(
+  event: HttpEvent,
+  now: Date,
+): Promise<{ session: SessionRecord; key: ApiKeyRecord }> {
   const token = sessionTokenOf(event.cookies, config.SESSION_COOKIE_SECURE);
   const session = token === undefined ? undefined : await readSession(hashSessionToken(token));
   if (!session || !sessionLive(session, now))
     throw new UnauthorizedError('the session has ended; sign in again');
   const key = await readApiKey(session.key_hash);
   if (!key || key.revoked_at) throw new UnauthorizedError('the session has ended; sign in again');
-  return session;
+  return { session, key };
 }
 
 /** A session's change must name its CSRF token (403 otherwise). */
@@ -60,9 +63,9 @@ export async function authenticate(event: HttpEvent, scope: Scope): Promise<ApiK
     return admitKey(authorize(await readApiKey(hashApiKey(bearerKey(authorization))), scope));
   }
   const now = new Date();
-  const session = await sessionOf(event, now);
+  const { session, key } = await sessionOf(event, now);
   checkCsrf(event, session);
-  const key = await admitKey(authorize(await readApiKey(session.key_hash), scope));
+  await admitKey(authorize(key, scope));
   if (sessionNeedsTouch(session, now)) await touchSession(session, now);
   return key;
 }

@@ -8,9 +8,7 @@ import {
   instancesText,
   plural,
   safeUrl,
-  severityCountsText,
   severityLabel,
-  untilText,
   utcText,
 } from '../../infra/dashboard/app/format.ts';
 
@@ -44,11 +42,6 @@ describe('ages', () => {
     expect(agoText('not a date', now)).toBe('never');
   });
 
-  it('says how long until an expiry', () => {
-    expect(untilText('2026-12-09T08:00:00Z', now)).toBe('in 9 days');
-    expect(untilText('2026-11-29T08:00:00Z', now)).toBe('expired');
-  });
-
   it('shows exact times in UTC', () => {
     expect(utcText('2026-11-29T10:00:01.123Z')).toBe('2026-11-29 10:00 UTC');
     expect(utcText('2026-12-01T12:00:00+02:00')).toBe('2026-12-01 10:00 UTC');
@@ -60,8 +53,6 @@ describe('counts and severities', () => {
   it('words severities and their counts, most severe first', () => {
     expect(severityLabel('critical')).toBe('Critical');
     expect(severityLabel(null)).toBe('Unrated');
-    expect(severityCountsText({ critical: 2, high: 0, medium: 1, low: 0 })).toBe('2 critical, 1 medium');
-    expect(severityCountsText({ critical: 0, high: 0, medium: 0, low: 0 })).toBe('none');
   });
 
   it('words instances and plurals', () => {

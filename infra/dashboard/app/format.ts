@@ -35,12 +35,6 @@ export function agoText(iso: string | null | undefined, now: Date, never = 'neve
   return `${durationText(elapsed)} ago`;
 }
 
-/** "in 3 days", for a time to come (a suppression's expiry). */
-export function untilText(iso: string, now: Date): string {
-  const left = Date.parse(iso) - now.getTime();
-  return left <= 0 ? 'expired' : `in ${durationText(left)}`;
-}
-
 /** "2026-11-29 10:00 UTC": one time zone for everyone who reads the same page. */
 export function utcText(iso: string | null | undefined): string {
   if (!iso) return '';
@@ -66,12 +60,6 @@ export function severityParts(counts: SeverityCounts): { severity: Severity; cou
   return severities
     .filter((severity) => counts[severity] > 0)
     .map((severity) => ({ severity, count: counts[severity] }));
-}
-
-/** "2 critical, 1 high", or "none". */
-export function severityCountsText(counts: SeverityCounts): string {
-  const parts = severityParts(counts);
-  return parts.length === 0 ? 'none' : parts.map(({ severity, count }) => `${count} ${severity}`).join(', ');
 }
 
 export const yesNo = (value: boolean): string => (value ? 'Yes' : 'No');
