@@ -1,5 +1,6 @@
 import type { Scope } from './api-keys.ts';
 import { RateLimitedError } from './errors.ts';
+import { LruCache } from './lru-cache.ts';
 
 /**
  * Requests per second a key may make, with the burst it may spend at once. An ingest key is shared by
@@ -19,12 +20,15 @@ interface Bucket {
 
 /**
  * Token buckets per key. Each function container keeps its own, so the limit holds per container;
- * API Gateway's stage throttling bounds the whole API. Buckets of idle keys are dropped.
+ * API Gateway's stage throttling bounds the whole API. When full, it drops the bucket of the key
+ * idle longest: dropping a busy key's instead would refill it.
  */
 export class KeyRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: LruCache<string, Bucket>;
 
-  constructor(private readonly maxKeys = 10_000) {}
+  constructor(maxKeys = 10_000) {
+    this.buckets = new LruCache(maxKeys);
+  }
 
   /** Spends one token of the key's bucket, or throws RateLimitedError with the seconds to wait. */
   take(key: string, scope: Scope, nowMs: number): void {
@@ -40,9 +44,6 @@ export class KeyRateLimiter {
       );
     }
     bucket.tokens -= 1;
-    if (!this.buckets.has(key) && this.buckets.size >= this.maxKeys) {
-      this.buckets.delete(this.buckets.keys().next().value!);
-    }
     this.buckets.set(key, bucket);
   }
 }

@@ -7,12 +7,20 @@ import {
   organizationKeysPartition,
 } from '../../shared/entities/api-key.ts';
 import { organizationItem } from '../../shared/entities/organization.ts';
+import { LruCache } from '../../shared/lru-cache.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { queryAll } from './query-all.ts';
 
-/** Key records by hash, trusted for KEY_CACHE_SECONDS: most requests then cost no read at all. */
-const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+/** A few megabytes of records at most, and more keys than a fleet's functions use at once. */
+const keyCacheCapacity = 10_000;
+
+/**
+ * Key records by hash, trusted for KEY_CACHE_SECONDS: most requests then cost no read at all. Unknown
+ * keys are remembered too, so that one repeated costs one read, and the cache is bounded, so that a
+ * flood of invented keys costs one eventually consistent read each (0.5 RRU) and no memory beyond it.
+ */
+const cache = new LruCache<string, { record: ApiKeyRecord | undefined; until: number }>(keyCacheCapacity);
 
 /** last_used_at is written at most this often per key, so authentication stays a read. */
 const lastUsedIntervalMs = 60 * 60 * 1000;

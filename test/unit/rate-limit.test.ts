@@ -33,4 +33,13 @@ describe('KeyRateLimiter', () => {
     limiter.take('c', 'admin', 0);
     expect(() => limiter.take('a', 'admin', 0)).not.toThrow();
   });
+
+  it('keeps the bucket of a key in use when it forgets one, so that a flood cannot refill it', () => {
+    const limiter = new KeyRateLimiter(2);
+    for (let i = 0; i < keyRateLimits.admin.burst; i++) limiter.take('a', 'admin', 0);
+    limiter.take('b', 'admin', 0);
+    expect(() => limiter.take('a', 'admin', 0)).toThrow(RateLimitedError);
+    limiter.take('c', 'admin', 0);
+    expect(() => limiter.take('a', 'admin', 0)).toThrow(RateLimitedError);
+  });
 });
