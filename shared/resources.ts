@@ -324,6 +324,15 @@ export const metricsNamespace = 'Muster';
 export const metricsService = 'muster';
 
 /**
+ * The work consumer's outcomes, counted per record with the kind of work as the `kind` dimension: the
+ * alarms on failing work (a weekly summary that cannot be sent, say) read them.
+ */
+export const workMetrics = { succeeded: 'WorkSucceeded', failed: 'WorkFailed' } as const;
+
+/** Request units the work consumer's batches consumed, as DynamoDB reports them: what its work costs. */
+export const capacityMetrics = { read: 'ConsumedReadUnits', write: 'ConsumedWriteUnits' } as const;
+
+/**
  * The security headers of the dashboard's responses: CloudFront's response headers policy sets them in
  * AWS and the local gateway sets them here. Only the site's own files run: no inline script or style,
  * no framing, nothing fetched from elsewhere.
