@@ -21,6 +21,7 @@ import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { batchGet } from './batch-get.ts';
 import { batchWrite } from './batch-write.ts';
+import { isConditionFailure } from './lease.ts';
 import { queryAll } from './query-all.ts';
 
 const tableName = config.TABLE_NAME;
@@ -154,7 +155,7 @@ const packageAdvisoryItem = (
 export async function saveVulnerabilities(records: Vulnerability[]): Promise<Vulnerability[]> {
   if (records.length === 0) return [];
   const changed: Vulnerability[] = [];
-  const packages = new Set((await readAdvisoryCatalog()).packages);
+  const packages = new Set<string>();
   const entriesCache: PackageEntries = new Map();
   for (const incoming of mergeVulnerabilities(records)) {
     const related = await relatedVulnerabilities(incoming, entriesCache);
@@ -214,15 +215,41 @@ export async function saveVulnerabilities(records: Vulnerability[]): Promise<Vul
     }
   }
   // Written last, after every item it stands for: a reader that sees the new revision sees them all.
-  if (changed.length > 0) {
-    await documents.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...advisoryPackagesKey, packages: [...packages].sort(), revision: randomUUID() },
-      }),
-    );
-  }
+  if (changed.length > 0) await addToAdvisoryCatalog(packages);
   return changed;
+}
+
+/**
+ * Adds packages to the catalog and moves its revision. The write holds only if the revision it read
+ * still stands, so that two imports at once (a sync and a CLI import, say) never write over each
+ * other's packages: the one that loses reads the catalog again and adds its packages to the other's.
+ */
+async function addToAdvisoryCatalog(packages: Set<string>): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const catalog = await readAdvisoryCatalog();
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...advisoryPackagesKey,
+            packages: [...new Set([...catalog.packages, ...packages])].sort(),
+            revision: randomUUID(),
+          },
+          ...(catalog.revision === ''
+            ? { ConditionExpression: 'attribute_not_exists(revision)' }
+            : {
+                ConditionExpression: 'revision = :read',
+                ExpressionAttributeValues: { ':read': catalog.revision },
+              }),
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  throw new Error('could not add to the advisory catalog: it keeps changing');
 }
 
 /** Which packages any advisory affects, and a revision that every change to the advisories moves. */
