@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AppEnvironmentItems } from '../../shared/app-environment-detail.ts';
 import type { ClassificationOverride } from '../../shared/classification-override.ts';
 import {
@@ -26,6 +26,7 @@ import { batchGet } from './batch-get.ts';
 import { readAppEnvironmentFindings } from './finding-store.ts';
 import { isConditionFailure } from './lease.ts';
 import { queryAll } from './query-all.ts';
+import { queryPage } from './ranked-page.ts';
 
 const tableName = config.TABLE_NAME;
 
@@ -161,8 +162,8 @@ export async function readAppListPage(
   limit: number,
   startKey: Record<string, unknown> | undefined,
 ): Promise<{ items: AppEnvironmentItem[]; lastKey: Record<string, unknown> | undefined }> {
-  const page = await documents.send(
-    new QueryCommand({
+  return queryPage<AppEnvironmentItem>(
+    {
       TableName: tableName,
       IndexName: 'gsi1',
       // '$' follows '#': the range holds every key that starts with one of the ranks.
@@ -172,11 +173,10 @@ export async function readAppListPage(
         ':first': `${ranks.first}#`,
         ':last': `${ranks.last}$`,
       },
-      Limit: limit,
-      ExclusiveStartKey: startKey,
-    }),
+    },
+    limit,
+    startKey,
   );
-  return { items: (page.Items ?? []) as AppEnvironmentItem[], lastKey: page.LastEvaluatedKey };
 }
 
 /** An app-environment with its instances, every instance's dependencies and the app's latest scans. */

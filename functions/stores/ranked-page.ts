@@ -1,4 +1,7 @@
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../../shared/errors.ts';
 import type { LookupCursor } from '../../shared/lookup.ts';
+import { documents } from '../lib/dynamodb.ts';
 
 /** Consecutive exposure ranks that one Query can read in order (their sort keys start with the rank). */
 export interface RankRun {
@@ -61,4 +64,28 @@ export async function readRankedPage<T>(
     }
   }
   return { items, next: undefined };
+}
+
+const notACursor = () => new ValidationError('cursor', 'is not a cursor this API returned');
+
+/**
+ * One page of a Query on gsi1 (`gsi1pk = :pk AND ...`) from the key of a client's cursor. The key
+ * comes back from the client as it likes: one of another partition (another organization's list, or
+ * another package's) is refused before any read, and one that DynamoDB refuses (outside the query's
+ * range, or not a key of the index) is the client's mistake too; both are answered as any cursor
+ * this API never returned, so that a cursor tells nothing of whose it was.
+ */
+export async function queryPage<T>(
+  input: QueryCommandInput,
+  limit: number,
+  startKey: Record<string, unknown> | undefined,
+): Promise<{ items: T[]; lastKey: Record<string, unknown> | undefined }> {
+  if (startKey !== undefined && startKey.gsi1pk !== input.ExpressionAttributeValues?.[':pk'])
+    throw notACursor();
+  const page = await documents
+    .send(new QueryCommand({ ...input, Limit: limit, ExclusiveStartKey: startKey }))
+    .catch((error: Error) => {
+      throw startKey !== undefined && error.name === 'ValidationException' ? notACursor() : error;
+    });
+  return { items: (page.Items ?? []) as T[], lastKey: page.LastEvaluatedKey };
 }

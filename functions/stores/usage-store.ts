@@ -31,6 +31,7 @@ import { eachLimited } from '../lib/each-limited.ts';
 import { batchWrite } from './batch-write.ts';
 import { isConditionFailure } from './lease.ts';
 import { queryAll } from './query-all.ts';
+import { queryPage } from './ranked-page.ts';
 
 const tableName = config.TABLE_NAME;
 
@@ -296,10 +297,7 @@ export async function readUsagePage(
   limit: number,
   startKey: Record<string, unknown> | undefined,
 ): Promise<{ items: UsageItem[]; lastKey: Record<string, unknown> | undefined }> {
-  const page = await documents.send(
-    new QueryCommand({ ...query, Limit: limit, ExclusiveStartKey: startKey }),
-  );
-  return { items: (page.Items ?? []) as UsageItem[], lastKey: page.LastEvaluatedKey };
+  return queryPage<UsageItem>(query, limit, startKey);
 }
 
 /** The counts of every version of a package in the selected key range. */
