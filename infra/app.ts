@@ -18,6 +18,7 @@ new MusterStack(app, 'Muster', {
         apiUrl: app.node.tryGetContext('githubApiUrl') ?? 'https://api.github.com',
       }
     : undefined,
+  alarmEmail: app.node.tryGetContext('alarmEmail'),
   description: 'Muster: runtime inventory of Elixir apps and their vulnerable dependencies',
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -18,9 +18,10 @@ import { MusterHttpApi } from './constructs/http-api.ts';
 import { InventoryTable } from './constructs/inventory-table.ts';
 import { MessageQueue } from './constructs/message-queue.ts';
 import { MusterFunction } from './constructs/muster-function.ts';
+import { OperationsAlarms } from './constructs/operations-alarms.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PayloadBucket } from './constructs/payload-bucket.ts';
 import { ScheduledInvocation } from './constructs/scheduled-invocation.ts';
-import { SourceFreshnessAlarm } from './constructs/source-freshness-alarm.ts';
 import type { DashboardFiles } from './dashboard/build.ts';
 
 export interface MusterStackProps extends StackProps {
@@ -38,12 +39,15 @@ export interface MusterStackProps extends StackProps {
    * feedback is sent.
    */
   gitHubApp?: { appId: string; apiUrl: string };
+  /** Receives the alarms by email (`-c alarmEmail=...`); SNS asks it to confirm. Without it, subscribe to AlarmTopicArn. */
+  alarmEmail?: string;
 }
 
 /**
  * Muster on AWS, in the order a heartbeat travels: the HTTP API and its ingest functions, the dashboard
  * served with the API from one CloudFront distribution, the queues (with a bucket for large messages)
- * and their consumers, the inventory table, the lookup, and the scheduled summary and retirement.
+ * and their consumers, the inventory table, the lookup, and the scheduled summary and retirement; then
+ * the alarms, which go to one SNS topic, and the CloudWatch dashboard that operates it all.
  */
 export class MusterStack extends Stack {
   constructor(scope: Construct, id: string, props: MusterStackProps) {
@@ -141,13 +145,24 @@ export class MusterStack extends Stack {
       );
     }
 
-    props.advisorySources.forEach((source, index) => {
-      new SourceFreshnessAlarm(this, `AdvisorySource${index + 1}Freshness`, source);
+    const operations = {
+      functions: handlers,
+      queues: messageQueues,
+      api: api.api,
+      advisorySources: props.advisorySources,
+    };
+    const alarms = new OperationsAlarms(this, 'Alarms', { ...operations, alarmEmail: props.alarmEmail });
+    const operationsDashboard = new OperationsDashboard(this, 'Operations', {
+      ...operations,
+      alarms: alarms.alarms,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'DashboardUrl', { value: site.url });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    // Every alarm goes here; subscribe more than -c alarmEmail with SNS.
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'OperationsDashboardUrl', { value: operationsDashboard.url });
     const work = messageQueues.find(({ definition }) => definition.name === 'work')!;
     // The CLI's advisory import and sync, and its summary send, against this stack put their work here
     // (WORK_QUEUE_URL).

@@ -3,6 +3,12 @@
  * mode builds the same table, queues, routes and schedule on the local servers, so the two cannot drift.
  */
 
+import { advisoryPartition } from './entities/advisory-source.ts';
+import { apiKeyKey } from './entities/api-key.ts';
+import { organizationKey } from './entities/organization.ts';
+import { sessionKey } from './entities/session.ts';
+import { aliasKey, packageAdvisoriesPartition, vulnerabilityKey } from './entities/vulnerability.ts';
+
 export const table = {
   name: 'muster',
   partitionKey: 'pk',
@@ -124,14 +130,94 @@ export type FunctionName =
   | 'update-app'
   | 'weekly-summary';
 
+/** The item writes of DynamoDB's API, as IAM names them (`dynamodb:<action>`). */
+export type TableWriteAction = 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+
+/**
+ * The table's partitions that write grants name, as IAM `StringLike` patterns of the partition key
+ * (`*`: any run of characters). Each comes from the entity's own key function, called with `*` for
+ * every name in the key, so that a grant names what the stores write rather than a copy of it.
+ */
+export const tablePartitions = {
+  /** An API key: `KEY#<hash>`. */
+  apiKey: apiKeyKey('*').pk,
+  /** A dashboard session: `SESSION#<hash>`. */
+  session: sessionKey('*').pk,
+  /**
+   * An organization's own partition, `ORG#<org>`: its settings, app-environments, instance heads,
+   * findings, latest scans, scan settings and audit trail. The pattern matches the partitions under it too.
+   */
+  organization: organizationKey('*').pk,
+  /**
+   * The partitions under an organization's own, `ORG#<org>#…`: its app-environments' dependencies and
+   * usage rows, its scans, usage counts and drift. No key of an organization's own partition matches,
+   * since names hold no '#' (entities/key-parts.ts).
+   */
+  underOrganization: `${organizationKey('*').pk}#*`,
+  /** The advisory sources' sync state, the sync's lease and the catalog of advised packages. */
+  advisories: advisoryPartition,
+  vulnerability: vulnerabilityKey('*').pk,
+  alias: aliasKey('*').pk,
+  packageAdvisories: packageAdvisoriesPartition('*'),
+} as const;
+
+/**
+ * Writes a function makes: the actions, on the partitions whose key matches one of `partitions` and
+ * none of `except` (the stack's `dynamodb:LeadingKeys` condition), or on any partition ('any') for
+ * work that writes across the table. `why` is one line, quoted by the grant table of docs/operations.md.
+ */
+export interface TableWrite {
+  actions: TableWriteAction[];
+  partitions: string[] | 'any';
+  except?: string[];
+  /**
+   * The only attributes, besides the key, that the write may name (the stack's `dynamodb:Attributes`
+   * condition): for writes to items whose other attributes grant something, such as a key's scope.
+   */
+  attributes?: string[];
+  why: string;
+}
+
+export interface TableAccess {
+  /** GetItem, BatchGetItem and Query on the table: every function that uses the table reads it. */
+  read: true;
+  /** Queries the table's global secondary index too. */
+  queriesIndex?: boolean;
+  writes?: TableWrite[];
+}
+
+/** Every request with an API key records the key's use (stores/api-key-store.ts). */
+const keyUse: TableWrite = {
+  actions: ['UpdateItem'],
+  partitions: [tablePartitions.apiKey],
+  // Never the key's scope, organization or revocation: a function that serves reads stays one.
+  attributes: ['last_used_at'],
+  why: 'records when the API key was last used, at most hourly',
+};
+
+/** Every request on a dashboard session moves the session's idle deadline (stores/session-store.ts). */
+const sessionUse: TableWrite = {
+  actions: ['UpdateItem'],
+  partitions: [tablePartitions.session],
+  // Never the key the session stands for.
+  attributes: ['active_at', table.timeToLiveAttribute],
+  why: 'moves the idle deadline of the dashboard session a request comes on',
+};
+
+/** An organization's own partition, without the partitions under it. */
+const organizationOnly = {
+  partitions: [tablePartitions.organization],
+  except: [tablePartitions.underOrganization],
+};
+
 export interface FunctionDefinition {
   name: FunctionName;
   /** Source file under functions/, exporting `handler`. */
   entry: string;
   memoryMb: number;
   timeoutSeconds: number;
-  /** What the function touches; the stack grants exactly this and nothing else. */
-  table?: 'read' | 'read-write';
+  /** What the function reads and writes of the table; the stack grants exactly this and nothing else. */
+  table?: TableAccess;
   /** The kinds of message it puts on the work queue. */
   sendsWork?: WorkKind[];
   /** Consumers read claim-checked message bodies from the payload bucket. */
@@ -155,18 +241,36 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     entry: 'functions/advisories.ts',
     memoryMb: 512,
     timeoutSeconds: 29,
-    table: 'read-write',
+    table: { read: true, writes: [keyUse, sessionUse] },
     knowsAdvisorySources: true,
   },
-  apps: { name: 'apps', entry: 'functions/apps.ts', memoryMb: 512, timeoutSeconds: 29, table: 'read-write' },
+  apps: {
+    name: 'apps',
+    entry: 'functions/apps.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    // The apps list is a Query of the index.
+    table: { read: true, queriesIndex: true, writes: [keyUse, sessionUse] },
+  },
+  // It answers without reading anything.
   health: { name: 'health', entry: 'functions/health.ts', memoryMb: 128, timeoutSeconds: 3 },
   'ingest-heartbeat': {
     name: 'ingest-heartbeat',
     entry: 'functions/ingest-heartbeat.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    // Read-write: the key's last-used time is recorded on use.
-    table: 'read-write',
+    // An ingest key never stands behind a dashboard session, which only read and admin keys open.
+    table: {
+      read: true,
+      writes: [
+        keyUse,
+        {
+          actions: ['UpdateItem'],
+          ...organizationOnly,
+          why: 'moves the last-seen time of the instance an unchanged heartbeat comes from',
+        },
+      ],
+    },
     sendsWork: ['heartbeat'],
   },
   'ingest-scan': {
@@ -175,7 +279,8 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     // Enough to parse an uploaded report of up to 32 MiB within API Gateway's 29 seconds.
     memoryMb: 1024,
     timeoutSeconds: 29,
-    table: 'read-write',
+    // The scan itself is written by the work consumer; a ci key never stands behind a session.
+    table: { read: true, writes: [keyUse] },
     sendsWork: ['scan'],
     receivesReportUploads: true,
   },
@@ -184,7 +289,8 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     entry: 'functions/lookup.ts',
     memoryMb: 512,
     timeoutSeconds: 29,
-    table: 'read-write',
+    // Usage rows and a vulnerability's findings are found through the index.
+    table: { read: true, queriesIndex: true, writes: [keyUse, sessionUse] },
     exportsCsv: true,
   },
   'process-work': {
@@ -194,7 +300,17 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     // A re-match reads every organization's usage rows of an advisory's packages before it fans the
     // evaluations out; the rest of the work takes seconds.
     timeoutSeconds: 150,
-    table: 'read-write',
+    table: {
+      read: true,
+      queriesIndex: true,
+      writes: [
+        {
+          actions: ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+          partitions: 'any',
+          why: 'writes every organization’s inventories, findings, usage rows, scans and deliveries, and the work’s failures',
+        },
+      ],
+    },
     readsPayloads: true,
     // Evaluations send what a finding's alert outbox holds; a re-match, and a sweep that finds
     // app-environments never indexed, fan evaluations out; a pull request's scan asks for its feedback.
@@ -210,8 +326,9 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     entry: 'functions/retire-instances.ts',
     memoryMb: 256,
     timeoutSeconds: 60,
-    // It lists the organizations and asks for each one's sweep, which the work consumer runs.
-    table: 'read',
+    // It lists the organizations (a Query of the index) and asks for each one's sweep, which the work
+    // consumer runs.
+    table: { read: true, queriesIndex: true },
     sendsWork: ['sweep'],
   },
   session: {
@@ -219,22 +336,56 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     entry: 'functions/session.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    // Sign-in stores a session and records its key's use; sign-out deletes the session.
-    table: 'read-write',
+    table: {
+      read: true,
+      writes: [
+        keyUse,
+        {
+          actions: ['PutItem', 'DeleteItem'],
+          partitions: [tablePartitions.session],
+          why: 'signing in stores a session, signing out deletes it',
+        },
+      ],
+    },
   },
   'suppress-finding': {
     name: 'suppress-finding',
     entry: 'functions/suppress-finding.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    table: 'read-write',
+    table: {
+      read: true,
+      writes: [
+        keyUse,
+        sessionUse,
+        {
+          actions: ['PutItem', 'UpdateItem'],
+          ...organizationOnly,
+          why: 'leases the app-environment, sets or lifts the finding’s suppression and appends to the audit trail',
+        },
+      ],
+    },
   },
   'sync-advisories': {
     name: 'sync-advisories',
     entry: 'functions/sync-advisories.ts',
     memoryMb: 1024,
     timeoutSeconds: 900,
-    table: 'read-write',
+    table: {
+      read: true,
+      writes: [
+        {
+          actions: ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+          partitions: [
+            tablePartitions.advisories,
+            tablePartitions.vulnerability,
+            tablePartitions.alias,
+            tablePartitions.packageAdvisories,
+          ],
+          why: 'stores advisories with their ids and package entries, and each source’s sync state and the sync’s lease',
+        },
+      ],
+    },
     sendsWork: ['advisory'],
     knowsAdvisorySources: true,
   },
@@ -243,7 +394,19 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     entry: 'functions/update-app.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    table: 'read-write',
+    table: {
+      read: true,
+      writes: [
+        keyUse,
+        sessionUse,
+        {
+          actions: ['UpdateItem', 'BatchWriteItem'],
+          // The organization's own partition and those under it.
+          partitions: [tablePartitions.organization],
+          why: 'sets classification overrides and scan settings, then evaluates the app-environment again: its findings, usage rows, counts and drift',
+        },
+      ],
+    },
     // It evaluates the app-environment again, which sends what a finding's alert outbox holds.
     sendsWork: ['alert'],
   },
@@ -252,9 +415,9 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     entry: 'functions/weekly-summary.ts',
     memoryMb: 256,
     timeoutSeconds: 60,
-    // It lists the organizations with recipients and asks for each one's summary, which the work
-    // consumer writes and sends.
-    table: 'read',
+    // It lists the organizations with recipients (a Query of the index) and asks for each one's
+    // summary, which the work consumer writes and sends.
+    table: { read: true, queriesIndex: true },
     sendsWork: ['summary'],
   },
   organization: {
@@ -262,14 +425,35 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     entry: 'functions/organization.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    table: 'read-write',
+    table: {
+      read: true,
+      writes: [
+        keyUse,
+        sessionUse,
+        {
+          actions: ['UpdateItem'],
+          ...organizationOnly,
+          why: 'sets the organization’s summary and alert recipients and its webhook',
+        },
+      ],
+    },
   },
   unsubscribe: {
     name: 'unsubscribe',
     entry: 'functions/unsubscribe.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    table: 'read-write',
+    // The signed token is its only credential: no key, no session.
+    table: {
+      read: true,
+      writes: [
+        {
+          actions: ['UpdateItem'],
+          ...organizationOnly,
+          why: 'takes the token’s address off one of the organization’s mailing lists',
+        },
+      ],
+    },
   },
 };
 

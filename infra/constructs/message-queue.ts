@@ -5,6 +5,9 @@ import { Construct } from 'constructs';
 import type { QueueDefinition } from '../../shared/resources.ts';
 import type { MusterFunction } from './muster-function.ts';
 
+/** How long a dead letter is kept: SQS's most, for as long as possible to find and fix its cause. */
+export const deadLetterRetentionDays = 14;
+
 /**
  * A queue with its dead-letter queue and its consumer, if it has one yet: a message that fails
  * maxReceiveCount times waits in the dead-letter queue for two weeks instead of being lost.
@@ -21,7 +24,7 @@ export class MessageQueue extends Construct {
   ) {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: Duration.days(deadLetterRetentionDays),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });

@@ -12,7 +12,13 @@ import {
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionDefinition } from '../../shared/resources.ts';
+import {
+  type FunctionDefinition,
+  type TableAccess,
+  type TableWrite,
+  table as tableDefinition,
+} from '../../shared/resources.ts';
+import { matchesIamPattern } from './iam-pattern.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,12 +28,6 @@ export interface MusterFunctionProps {
 }
 
 const tableReadActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const tableWriteActions = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-];
 
 /**
  * A Lambda function with Muster's defaults: Node 22 on arm64, an ES module bundle minified with source
@@ -94,21 +94,38 @@ export class MusterFunction extends Construct {
     });
   }
 
-  /** Grants exactly the table actions the definition declares: reads, or reads and writes. */
-  useTable(table: ITable, access: 'read' | 'read-write'): void {
-    const actions = access === 'read' ? tableReadActions : [...tableReadActions, ...tableWriteActions];
+  /**
+   * Grants the table access the definition declares: reads of the table (and of its index, for a
+   * function that queries it), and each write only on the partitions it names.
+   */
+  useTable(table: ITable, access: TableAccess): void {
     this.function.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions,
-        resources: [table.tableArn, `${table.tableArn}/index/*`],
+        actions: tableReadActions,
+        resources: [table.tableArn, ...(access.queriesIndex ? [`${table.tableArn}/index/*`] : [])],
       }),
     );
-    Validations.of(this.function.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId(table)}.Arn>/index/*]`,
-      reason:
-        'Queries read the table’s own global secondary indexes; the wildcard covers only this table’s indexes.',
-    });
+    if (access.queriesIndex) {
+      Validations.of(this.function.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId(table)}.Arn>/index/*]`,
+        reason:
+          'Queries read the table’s own global secondary index; the wildcard covers only this table’s indexes.',
+      });
+    }
+    for (const write of access.writes ?? []) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: write.actions.map((action) => `dynamodb:${action}`),
+          resources: [table.tableArn],
+          conditions:
+            write.partitions === 'any'
+              ? undefined
+              : { ...leadingKeysCondition(write.partitions, write), ...attributesCondition(write) },
+        }),
+      );
+    }
   }
 
   /** May send from this address and no other; raw messages, which alone carry List-Unsubscribe. */
@@ -126,6 +143,44 @@ export class MusterFunction extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The condition that limits a write to the partitions it names: every partition key of the request
+ * (one, or a batch's) matches one of `partitions` and none of `except`. ForAllValues also holds for a
+ * request that carries no partition key at all, which the Null check rules out.
+ */
+function leadingKeysCondition(
+  partitions: string[],
+  { except = [], why }: Pick<TableWrite, 'except' | 'why'>,
+): Record<string, unknown> {
+  for (const partition of partitions) {
+    // A key of the partition, each `*` standing for a name: an exception must not take it away.
+    const key = partition.replaceAll('*', 'name').replaceAll('?', 'n');
+    const excluding = except.find((pattern) => matchesIamPattern(pattern, key));
+    if (excluding)
+      throw new Error(`the write that ${why} excepts ${excluding}, which takes away ${partition}`);
+  }
+  return {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions },
+    ...(except.length ? { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': except } } : {}),
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  };
+}
+
+/**
+ * The condition that limits a write to the key and the attributes it names, as AWS's fine-grained
+ * access control has it: no other attribute may be set, removed or tested, and the answer may return
+ * only what was updated.
+ */
+function attributesCondition({ attributes }: Pick<TableWrite, 'attributes'>): Record<string, unknown> {
+  if (!attributes) return {};
+  return {
+    'ForAllValues:StringEquals': {
+      'dynamodb:Attributes': [tableDefinition.partitionKey, tableDefinition.sortKey, ...attributes],
+    },
+    StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+  };
 }
 
 /** The logical id of a construct's CloudFormation resource, as cdk-nag names it in a finding. */

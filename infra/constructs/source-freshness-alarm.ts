@@ -15,10 +15,16 @@ import { metricsNamespace, metricsService } from '../../shared/resources.ts';
 export class SourceFreshnessAlarm extends Construct {
   readonly alarm: Alarm;
 
-  constructor(scope: Construct, id: string, source: AdvisorySource) {
+  constructor(
+    scope: Construct,
+    id: string,
+    source: AdvisorySource,
+    { alarmName }: { alarmName?: string } = {},
+  ) {
     super(scope, id);
     this.alarm = new Alarm(this, 'Alarm', {
-      alarmDescription: `Muster has not synced the advisory source ${source.id} for an hour`,
+      alarmName,
+      alarmDescription: `Muster has not synced the advisory source ${source.id} for an hour: six scheduled syncs failed, or none ran. GET /v1/advisories/sources gives its last_error (a feed down, moved or answering garbage); the sync-advisories function's errors and logs ('advisory source failed') say more. Its advisories stay as last synced meanwhile.`,
       metric: new Metric({
         namespace: metricsNamespace,
         metricName: sourceSyncedMetric,

@@ -10,11 +10,17 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { deadLetterQueueName, payloadBucket, type QueueName, queues, table } from '../../shared/resources.ts';
 import { localQueueArn, localQueueUrl } from './aws-environment.ts';
 
-/** Creates the table from the shared definition unless it exists (data survives restarts). */
-export async function provisionTable(dynamodbEndpoint: string): Promise<void> {
+/**
+ * Creates the table from the shared definition unless it exists (data survives restarts); under
+ * another name, a table shaped like it, as a point-in-time restore makes one.
+ */
+export async function provisionTable(
+  dynamodbEndpoint: string,
+  tableName: string = table.name,
+): Promise<void> {
   const client = new DynamoDBClient({ endpoint: dynamodbEndpoint });
   try {
-    await client.send(new DescribeTableCommand({ TableName: table.name }));
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -30,7 +36,7 @@ export async function provisionTable(dynamodbEndpoint: string): Promise<void> {
   }));
   await client.send(
     new CreateTableCommand({
-      TableName: table.name,
+      TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: attributeDefinitions,
       KeySchema: [

@@ -1,22 +1,37 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AllowedMethods, CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { matchesIamPattern } from '../../infra/constructs/iam-pattern.ts';
+import { InventoryTable } from '../../infra/constructs/inventory-table.ts';
+import { MusterFunction } from '../../infra/constructs/muster-function.ts';
+import { checkEvaluationWindow } from '../../infra/constructs/operations-alarms.ts';
 import type { DashboardFiles } from '../../infra/dashboard/build.ts';
 import { MusterStack } from '../../infra/muster-stack.ts';
-import { parseAdvisorySources } from '../../shared/advisory-sources.ts';
+import { parseAdvisorySources, sourceSyncedMetric } from '../../shared/advisory-sources.ts';
+import { apiKeyKey } from '../../shared/entities/api-key.ts';
+import { dependencyKey } from '../../shared/entities/dependency.ts';
+import { instanceKey } from '../../shared/entities/instance.ts';
+import { organizationKey } from '../../shared/entities/organization.ts';
+import { sessionKey } from '../../shared/entities/session.ts';
+import { vulnerabilityKey } from '../../shared/entities/vulnerability.ts';
 import { lookupExportPrefix } from '../../shared/lookup-export.ts';
 import {
+  capacityMetrics,
   claimCheckPrefix,
   dashboardSecurityHeaders,
   functions,
+  metricsNamespace,
+  metricsService,
   queues,
   reportUploads,
   routes,
+  tablePartitions,
   uploadKinds,
+  workMetrics,
 } from '../../shared/resources.ts';
 
 const testSources = 'osv:https://osv.example/Hex,cve:https://cna.example/cves/index.json';
@@ -48,14 +63,23 @@ interface SynthesisOptions {
   nag: boolean;
   withGitHubApp?: boolean;
   dashboardUrl?: string;
+  alarmEmail?: string;
+  advisorySources?: string;
 }
 
 /** Bundling is skipped: these tests check the template, and `npm run synth` checks the bundles. */
-function synthesizeAssembly({ nag, withGitHubApp = true, dashboardUrl }: SynthesisOptions) {
+function synthesizeAssembly({
+  nag,
+  withGitHubApp = true,
+  dashboardUrl,
+  alarmEmail,
+  advisorySources = testSources,
+}: SynthesisOptions) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new MusterStack(app, 'Muster', {
     summaryFrom: 'muster@example.com',
-    advisorySources: parseAdvisorySources(testSources),
+    advisorySources: parseAdvisorySources(advisorySources),
+    alarmEmail,
     gitHubApp: withGitHubApp ? gitHubApp : undefined,
     dashboard: testDashboard,
     dashboardUrl,
@@ -85,7 +109,11 @@ const musterFunctions = (from: Template) =>
     ),
   );
 
-type Statement = { Action: string | string[]; Resource: unknown };
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 const statementsOf = (functionName: string): Statement[] => {
   const roleId = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
@@ -217,10 +245,8 @@ describe('MusterStack', () => {
         'dynamodb:GetItem',
         'dynamodb:BatchGetItem',
         'dynamodb:Query',
-        'dynamodb:PutItem',
+        // The key's last use and the instance's last-seen time, on their partitions only (below).
         'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:BatchWriteItem',
         'sqs:SendMessage',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
@@ -331,6 +357,516 @@ describe('MusterStack', () => {
     const plain = synthesize({ nag: false, withGitHubApp: false });
     expect(Object.keys(plain.findResources('AWS::SecretsManager::Secret'))).toEqual([]);
     expect(JSON.stringify(plain.toJSON())).not.toContain('GITHUB_APP_ID');
+  });
+});
+
+/** A table grant as the template has it: its actions, resources and condition. */
+type TableStatement = {
+  actions: string[];
+  resource: unknown;
+  condition?: Record<string, Record<string, unknown>>;
+};
+
+const tableWriteActions = new Set([
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+]);
+
+/** The role's statements on DynamoDB, in the order the stack added them. */
+const tableStatementsOf = (functionName: string): TableStatement[] =>
+  statementsOf(functionName)
+    .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')))
+    .map((statement) => ({
+      actions: [statement.Action].flat(),
+      resource: statement.Resource,
+      ...(statement.Condition ? { condition: statement.Condition } : {}),
+    }));
+
+const isWrite = (statement: TableStatement) =>
+  statement.actions.some((action) => tableWriteActions.has(action));
+
+/**
+ * Whether IAM lets the statement write an item with this partition key: every `dynamodb:LeadingKeys`
+ * value (here the one) matches a StringLike pattern and no StringNotLike one.
+ */
+function allowsPartition(statement: TableStatement, partitionKey: string): boolean {
+  if (!statement.condition) return true;
+  const like = statement.condition['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string[];
+  const notLike = (statement.condition['ForAllValues:StringNotLike']?.['dynamodb:LeadingKeys'] ??
+    []) as string[];
+  return (
+    like.some((pattern) => matchesIamPattern(pattern, partitionKey)) &&
+    !notLike.some((pattern) => matchesIamPattern(pattern, partitionKey))
+  );
+}
+
+/** Whether any of the function's statements lets it make this write. */
+const mayWrite = (functionName: string, action: string, partitionKey: string) =>
+  tableStatementsOf(functionName).some(
+    (statement) =>
+      statement.actions.includes(`dynamodb:${action}`) && allowsPartition(statement, partitionKey),
+  );
+
+describe('table grants', () => {
+  const tableArn = () => {
+    const [tableId] = resourceOf(template, 'AWS::DynamoDB::GlobalTable');
+    return { 'Fn::GetAtt': [tableId, 'Arn'] };
+  };
+
+  it('grants each function the reads of its definition, and each of its writes on exactly the partitions it names', () => {
+    const arn = tableArn();
+    for (const definition of Object.values(functions)) {
+      const statements = tableStatementsOf(definition.name);
+      if (!definition.table) {
+        expect(statements, definition.name).toEqual([]);
+        continue;
+      }
+      const [reads, ...writes] = statements;
+      expect(reads, definition.name).toEqual({
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+        resource: definition.table.queriesIndex ? [arn, { 'Fn::Join': ['', [arn, '/index/*']] }] : arn,
+      });
+      expect(writes, definition.name).toEqual(
+        (definition.table.writes ?? []).map((write) => ({
+          actions: write.actions.map((action) => `dynamodb:${action}`),
+          resource: arn,
+          ...(write.partitions === 'any'
+            ? {}
+            : {
+                condition: {
+                  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': write.partitions },
+                  ...(write.except
+                    ? { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': write.except } }
+                    : {}),
+                  Null: { 'dynamodb:LeadingKeys': 'false' },
+                  ...(write.attributes
+                    ? {
+                        'ForAllValues:StringEquals': {
+                          'dynamodb:Attributes': ['pk', 'sk', ...write.attributes],
+                        },
+                        StringEqualsIfExists: {
+                          'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'],
+                        },
+                      }
+                    : {}),
+                },
+              }),
+        })),
+      );
+    }
+  });
+
+  it('lets the read-serving functions write nothing but the use of the key or session a request comes with', () => {
+    for (const name of ['lookup', 'apps', 'advisories']) {
+      const writes = tableStatementsOf(name).filter(isWrite);
+      expect(writes.flatMap((statement) => statement.actions)).toEqual([
+        'dynamodb:UpdateItem',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(writes.map((statement) => statement.condition?.['ForAllValues:StringLike'])).toEqual([
+        { 'dynamodb:LeadingKeys': [tablePartitions.apiKey] },
+        { 'dynamodb:LeadingKeys': [tablePartitions.session] },
+      ]);
+      // Only the use: never a key's scope or revocation, nor the key a session stands for.
+      expect(writes.map((statement) => statement.condition?.['ForAllValues:StringEquals'])).toEqual([
+        { 'dynamodb:Attributes': ['pk', 'sk', 'last_used_at'] },
+        { 'dynamodb:Attributes': ['pk', 'sk', 'active_at', 'expires_at'] },
+      ]);
+      expect(mayWrite(name, 'UpdateItem', apiKeyKey('0f3a').pk), name).toBe(true);
+      for (const key of [
+        organizationKey('acme'),
+        instanceKey('acme', 'billing', 'prod', 'web-1'),
+        vulnerabilityKey('GHSA-1'),
+      ]) {
+        expect(mayWrite(name, 'UpdateItem', key.pk), `${name} ${key.pk}`).toBe(false);
+      }
+    }
+    for (const name of ['weekly-summary', 'retire-instances']) {
+      expect(tableStatementsOf(name).filter(isWrite), name).toEqual([]);
+    }
+    expect(tableStatementsOf('health')).toEqual([]);
+  });
+
+  it('leaves a write unconditioned only for the work consumer, which writes across the table', () => {
+    const unconditioned = Object.values(functions).filter((definition) =>
+      tableStatementsOf(definition.name).some((statement) => isWrite(statement) && !statement.condition),
+    );
+    expect(unconditioned.map((definition) => definition.name)).toEqual(['process-work']);
+  });
+
+  it('keeps a write to an organization’s own partition out of the partitions under it', () => {
+    const instance = instanceKey('acme', 'billing', 'prod', 'web#1');
+    const dependency = dependencyKey('acme', 'billing', 'prod', 'web#1', 'plug');
+    for (const name of ['ingest-heartbeat', 'organization', 'unsubscribe', 'suppress-finding']) {
+      expect(mayWrite(name, 'UpdateItem', instance.pk), name).toBe(true);
+      expect(mayWrite(name, 'UpdateItem', dependency.pk), name).toBe(false);
+      expect(mayWrite(name, 'UpdateItem', sessionKey('0f3a').pk), name).toBe(
+        name !== 'ingest-heartbeat' && name !== 'unsubscribe',
+      );
+    }
+    // Its evaluation writes usage rows under the app-environment's partition.
+    expect(mayWrite('update-app', 'BatchWriteItem', dependency.pk)).toBe(true);
+    expect(mayWrite('update-app', 'BatchWriteItem', vulnerabilityKey('GHSA-1').pk)).toBe(false);
+    expect(mayWrite('sync-advisories', 'BatchWriteItem', vulnerabilityKey('GHSA-1').pk)).toBe(true);
+    expect(mayWrite('sync-advisories', 'PutItem', organizationKey('acme').pk)).toBe(false);
+  });
+
+  it('refuses a write whose exception would take away a partition it names', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Grants');
+    const { table } = new InventoryTable(stack, 'Inventory');
+    const handler = new MusterFunction(stack, 'Handler', { definition: functions.health });
+    expect(() =>
+      handler.useTable(table, {
+        read: true,
+        writes: [
+          {
+            actions: ['UpdateItem'],
+            partitions: [tablePartitions.organization, `${tablePartitions.organization}#APPENV#*`],
+            except: [tablePartitions.underOrganization],
+            why: 'writes usage rows',
+          },
+        ],
+      }),
+    ).toThrow(`excepts ${tablePartitions.underOrganization}, which takes away ORG#*#APPENV#*`);
+  });
+});
+
+type AlarmResource = {
+  Properties: {
+    AlarmName: string;
+    AlarmDescription: string;
+    AlarmActions: unknown[];
+    OKActions: unknown[];
+    MetricName?: string;
+    Namespace?: string;
+    Dimensions?: { Name: string; Value: unknown }[];
+    Statistic?: string;
+    ExtendedStatistic?: string;
+    Period?: number;
+    EvaluationPeriods: number;
+    DatapointsToAlarm?: number;
+    Threshold: number;
+    ComparisonOperator: string;
+    TreatMissingData: string;
+    Metrics?: {
+      Id: string;
+      Expression?: string;
+      MetricStat?: {
+        Metric: { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: unknown }[] };
+        Period: number;
+        Stat: string;
+      };
+      ReturnData?: boolean;
+    }[];
+  };
+};
+
+const alarmsOf = (from: Template) =>
+  Object.values(from.findResources('AWS::CloudWatch::Alarm') as Record<string, AlarmResource>).map(
+    (alarm) => alarm.Properties,
+  );
+
+function alarmNamed(from: Template, name: string): AlarmResource['Properties'] {
+  const found = alarmsOf(from).filter((alarm) => alarm.AlarmName === `Muster-${name}`);
+  expect(found, name).toHaveLength(1);
+  return found[0]!;
+}
+
+const pascalCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, l: string) => l.toUpperCase());
+
+/** The logical id of the one resource of the type whose id starts with the prefix. */
+const idOf = (type: string, prefix: string) => resourceOf(template, type, prefix)[0];
+
+/** The logical ids of a queue of the shared definition and of its dead-letter queue. */
+function queueIds(name: string): { queue: string; deadLetterQueue: string } {
+  const deadLetterQueue = idOf('AWS::SQS::Queue', `${pascalCase(name)}QueueDeadLetterQueue`);
+  const [queue, ...others] = Object.keys(template.findResources('AWS::SQS::Queue')).filter(
+    (id) => id.startsWith(`${pascalCase(name)}Queue`) && id !== deadLetterQueue,
+  );
+  expect(others).toEqual([]);
+  return { queue: queue!, deadLetterQueue };
+}
+
+describe('operations alarms', () => {
+  it('sends every alarm, and its return to OK, to one topic, each named after the stack and saying what to do', () => {
+    const [topicId] = resourceOf(template, 'AWS::SNS::Topic');
+    const alarms = alarmsOf(template);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmName).toMatch(/^Muster-[a-z0-9-]+$/);
+      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
+      expect(alarm.AlarmDescription.length, alarm.AlarmName).toBeGreaterThan(100);
+      expect(alarm.AlarmDescription.length, alarm.AlarmName).toBeLessThanOrEqual(1024);
+    }
+    expect(new Set(alarms.map((alarm) => alarm.AlarmName)).size).toBe(alarms.length);
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
+  });
+
+  it('takes only TLS from publishers of the topic, and lets this stack’s alarms publish to it', () => {
+    const [topicId] = resourceOf(template, 'AWS::SNS::Topic');
+    const [, policy] = resourceOf(template, 'AWS::SNS::TopicPolicy');
+    expect(policy.Properties.Topics).toEqual([{ Ref: topicId }]);
+    const statements = (policy.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    const publish = statements.find((statement) => statement.Effect === 'Allow');
+    expect(publish).toMatchObject({
+      Action: 'sns:Publish',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+    expect(JSON.stringify(publish)).toContain(':alarm:Muster-*');
+    expect(statements).toHaveLength(2);
+  });
+
+  it('subscribes the address of -c alarmEmail to the topic, and nobody without it', () => {
+    expect(Object.keys(template.findResources('AWS::SNS::Subscription'))).toEqual([]);
+    const subscribed = synthesize({ nag: false, alarmEmail: 'oncall@example.com' });
+    subscribed.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+    expect(() => synthesize({ nag: false, alarmEmail: 'oncall at example.com' })).toThrow(
+      'alarmEmail: oncall at example.com is not an email address',
+    );
+  });
+
+  it('alarms on each queue’s dead letters, on its oldest message, and on dead letters about to expire', () => {
+    for (const queue of Object.values(queues)) {
+      const ids = queueIds(queue.name);
+      const queueDimension = (id: string) => [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } },
+      ];
+      const dlq = ids.deadLetterQueue;
+      expect(alarmNamed(template, `${queue.name}-dead-letters`)).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: queueDimension(dlq),
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(alarmNamed(template, `${queue.name}-oldest-message`)).toMatchObject({
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: queueDimension(ids.queue),
+        Threshold: 15 * 60,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarmNamed(template, `${queue.name}-dead-letters-expiring`)).toMatchObject({
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: queueDimension(dlq),
+        Threshold: 10 * 24 * 3600,
+      });
+    }
+  });
+
+  it('alarms on the errors and the throttles of every function of the shared definition', () => {
+    const functionAlarms = alarmsOf(template).filter((alarm) => alarm.Namespace === 'AWS/Lambda');
+    expect(functionAlarms).toHaveLength(Object.keys(functions).length * 2);
+    for (const { name } of Object.values(functions)) {
+      const dimensions = [
+        {
+          Name: 'FunctionName',
+          Value: { Ref: idOf('AWS::Lambda::Function', `${pascalCase(name)}Function`) },
+        },
+      ];
+      for (const [suffix, metric] of [
+        ['errors', 'Errors'],
+        ['throttles', 'Throttles'],
+      ]) {
+        expect(alarmNamed(template, `${name}-${suffix}`), name).toMatchObject({
+          MetricName: metric,
+          Dimensions: dimensions,
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    }
+  });
+
+  it('alarms on the API’s share of 5xx answers and on its p99 latency, given enough requests to judge', () => {
+    const apiDimension = [{ Name: 'ApiId', Value: { Ref: idOf('AWS::ApiGatewayV2::Api', 'HttpApi') } }];
+    const metricsOf = (alarm: AlarmResource['Properties']) =>
+      Object.fromEntries(
+        (alarm.Metrics ?? [])
+          .filter((query) => query.MetricStat)
+          .map((query) => [query.Id, query.MetricStat!] as const),
+      );
+    const rate = alarmNamed(template, 'api-5xx-rate');
+    expect(rate.Metrics?.find((query) => query.ReturnData !== false)?.Expression).toBe(
+      'IF(requests >= 20, 100 * errors / requests, 0)',
+    );
+    expect(metricsOf(rate)).toEqual({
+      errors: {
+        Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: apiDimension },
+        Period: 300,
+        Stat: 'Sum',
+      },
+      requests: {
+        Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: apiDimension },
+        Period: 300,
+        Stat: 'SampleCount',
+      },
+    });
+    expect(rate).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
+    const latency = alarmNamed(template, 'api-latency-p99');
+    expect(latency.Metrics?.find((query) => query.ReturnData !== false)?.Expression).toBe(
+      'IF(requests >= 20, latency, 0)',
+    );
+    expect(metricsOf(latency).latency).toEqual({
+      Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Latency', Dimensions: apiDimension },
+      Period: 300,
+      Stat: 'p99',
+    });
+    expect(latency).toMatchObject({ Threshold: 5000, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
+  });
+
+  it('alarms when no advisory source has synced for two days, as well as on each source’s hour', () => {
+    const sources = parseAdvisorySources(testSources);
+    sources.forEach((source, index) => {
+      expect(alarmNamed(template, `advisory-source-${index + 1}-stale`).AlarmDescription).toContain(
+        source.id,
+      );
+    });
+    const stale = alarmNamed(template, 'advisory-sync-stale');
+    expect(stale).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+    const queries = stale.Metrics ?? [];
+    expect(queries.find((query) => query.ReturnData !== false)?.Expression).toBe('SUM([source1, source2])');
+    expect(queries.filter((query) => query.MetricStat).map((query) => query.MetricStat)).toEqual(
+      sources.map((source) => ({
+        Metric: {
+          Namespace: metricsNamespace,
+          MetricName: sourceSyncedMetric,
+          Dimensions: [
+            { Name: 'service', Value: metricsService },
+            { Name: 'source', Value: source.id },
+          ],
+        },
+        Period: 24 * 3600,
+        Stat: 'Sum',
+      })),
+    );
+    const none = synthesize({ nag: false, advisorySources: '' });
+    expect(alarmsOf(none).filter((alarm) => alarm.AlarmName.startsWith('Muster-advisory'))).toEqual([]);
+  });
+
+  it('alarms on weekly summaries the work consumer could not send', () => {
+    expect(alarmNamed(template, 'weekly-summary-failures')).toMatchObject({
+      Namespace: metricsNamespace,
+      MetricName: workMetrics.failed,
+      Dimensions: [
+        { Name: 'kind', Value: 'summary' },
+        { Name: 'service', Value: metricsService },
+      ],
+      Statistic: 'Sum',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarmNamed(template, 'weekly-summary-errors').MetricName).toBe('Errors');
+  });
+
+  it('looks back no further than CloudWatch allows, and refuses to synthesize an alarm that would', () => {
+    for (const alarm of alarmsOf(template)) {
+      const periods = [
+        alarm.Period ?? 0,
+        ...(alarm.Metrics ?? []).map((query) => query.MetricStat?.Period ?? 0),
+      ];
+      const period = Math.max(...periods);
+      const window = period * alarm.EvaluationPeriods;
+      expect(window, alarm.AlarmName).toBeLessThanOrEqual(period < 3600 ? 24 * 3600 : 7 * 24 * 3600);
+    }
+    expect(() => checkEvaluationWindow('daily', 24 * 3600, 8)).toThrow(
+      'alarm daily looks back 691200 seconds; CloudWatch allows 604800',
+    );
+    expect(() => checkEvaluationWindow('minutes', 300, 289)).toThrow('CloudWatch allows 86400');
+    expect(() => checkEvaluationWindow('weekly', 24 * 3600, 7)).not.toThrow();
+  });
+});
+
+/**
+ * The dashboard's body as CloudWatch reads it, each reference of the template written as
+ * `ref:<logical id>` (or `<logical id>.<attribute>`).
+ */
+function dashboardBody(from: Template): {
+  widgets: { type: string; properties: { title?: string; alarms?: string[]; metrics?: unknown[][] } }[];
+} {
+  const [, dashboard] = resourceOf(from, 'AWS::CloudWatch::Dashboard');
+  const body = dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+  const text = body['Fn::Join'][1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const reference = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+      return reference.Ref ? `ref:${reference.Ref}` : `ref:${reference['Fn::GetAtt']!.join('.')}`;
+    })
+    .join('');
+  return JSON.parse(text);
+}
+
+describe('operations dashboard', () => {
+  it('shows every alarm, and each queue, function and the API, the work by kind, its request units and the advisory syncs', () => {
+    const { widgets } = dashboardBody(template);
+    const alarmWidget = widgets.find((widget) => widget.type === 'alarm')!;
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarmWidget.properties.alarms?.sort()).toEqual(alarmIds.map((id) => `ref:${id}.Arn`).sort());
+
+    const graphs = Object.fromEntries(
+      widgets
+        .filter((widget) => widget.type === 'metric')
+        .map((widget) => [widget.properties.title, JSON.stringify(widget.properties.metrics)]),
+    );
+    for (const queue of Object.values(queues)) {
+      const ids = queueIds(queue.name);
+      const queueName = `ref:${ids.queue}.QueueName`;
+      const dlqName = `ref:${ids.deadLetterQueue}.QueueName`;
+      expect(graphs[`${queue.name}: messages`]).toContain(queueName);
+      expect(graphs[`${queue.name}: oldest message (seconds)`]).toContain(queueName);
+      expect(graphs[`${queue.name}-dlq: dead letters`]).toContain(dlqName);
+    }
+    for (const { name } of Object.values(functions)) {
+      const functionName = `ref:${idOf('AWS::Lambda::Function', `${pascalCase(name)}Function`)}`;
+      for (const title of ['Function errors', 'Function throttles', 'Function duration p99 (ms)']) {
+        expect(graphs[title], `${title} ${name}`).toContain(functionName);
+      }
+    }
+    const apiId = `ref:${idOf('AWS::ApiGatewayV2::Api', 'HttpApi')}`;
+    for (const title of ['API requests', 'API errors', 'API latency (ms)'])
+      expect(graphs[title]).toContain(apiId);
+    expect(graphs['Work succeeded, by kind']).toContain(`MetricName=\\"${workMetrics.succeeded}\\"`);
+    expect(graphs['Work failed, by kind']).toContain(`MetricName=\\"${workMetrics.failed}\\"`);
+    expect(graphs['Request units consumed by the work']).toContain(capacityMetrics.read);
+    expect(graphs['Request units consumed by the work']).toContain(capacityMetrics.write);
+    for (const source of parseAdvisorySources(testSources)) {
+      expect(graphs['Advisory syncs per hour, by source']).toContain(source.id);
+    }
+  });
+
+  it('is one dashboard, named after the stack, whose console URL is an output', () => {
+    const [id, dashboard] = resourceOf(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboard.Properties.DashboardName).toBe('Muster');
+    const url = JSON.stringify(template.toJSON().Outputs.OperationsDashboardUrl);
+    expect(url).toContain('#dashboards/dashboard/');
+    expect(url).toContain(JSON.stringify({ Ref: id }));
   });
 });
 
