@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import type { WorkKind } from '../shared/resources.ts';
-import { sqsBatchConsumer } from './lib/sqs-consumer.ts';
+import { type SettledRecord, sqsBatchConsumer } from './lib/sqs-consumer.ts';
 import { matchAdvisories } from './work/advisories.ts';
 import { evaluateAppEnvironments } from './work/evaluations.ts';
 import { processHeartbeats } from './work/heartbeats.ts';
@@ -34,21 +34,21 @@ function kindOf(record: SQSRecord): WorkKind | undefined {
 
 /**
  * Consumes the work queue: hands each kind of record in a batch to its module, all kinds at once, and
- * reports back to SQS the records that failed.
+ * says how each record settled and of which kind it was; the consumer reports the failed ones to SQS.
  */
 export const handler = sqsBatchConsumer(async (records) => {
-  const results: PromiseSettledResult<unknown>[] = [];
+  const settled: SettledRecord[] = [];
   const indexesByKind = Map.groupBy(records.keys(), (index) => kindOf(records[index]!));
   await Promise.all(
     [...indexesByKind].map(async ([kind, indexes]) => {
       const fail = (reason: unknown) => indexes.map(() => ({ status: 'rejected', reason }) as const);
-      const settled = kind
+      const results = kind
         ? await handlers[kind](indexes.map((index) => records[index]!)).catch(fail)
         : fail(new Error('message names no known kind of work'));
       indexes.forEach((index, position) => {
-        results[index] = settled[position]!;
+        settled[index] = { kind, result: results[position]! };
       });
     }),
   );
-  return results;
+  return settled;
 });

@@ -70,6 +70,8 @@ process.env.TABLE_NAME = table.name;
 process.env[payloadBucket.envVariable] = await provisionPayloadBucket(servers.s3);
 for (const queue of Object.values(queues)) process.env[queue.urlEnv] = queueUrls[queue.name].url;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+// The work consumer's metrics are lines of the embedded metric format, for CloudWatch; here, noise.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.API_URL = 'https://muster.bench/';
 // The dashboard is measured over the local gateway's plain HTTP, as the local mode serves it.
 process.env.SESSION_COOKIE_SECURE = 'false';
