@@ -1,4 +1,4 @@
-import { notificationSettings } from '../shared/entities/organization.ts';
+import { organizationSettings } from '../shared/entities/organization.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { parseRecipients, parseWebhook } from '../shared/notification-settings.ts';
 import { newWebhookSecret } from '../shared/webhook.ts';
@@ -13,9 +13,10 @@ import {
 import { authenticate } from './use-cases/authenticate.ts';
 
 /**
- * An organization's notification settings, for its admins: who receives the weekly summary and the
- * alerts, and the webhook alerts are posted to. The webhook's signing secret is answered once, when
- * the webhook is set; setting it again makes a new one.
+ * An organization's settings, for its admins: who receives the weekly summary and the alerts, and the
+ * webhook alerts are posted to. The webhook's signing secret is answered once, when the webhook is set;
+ * setting it again makes a new one. The GitHub accounts bound to the organization are shown, never set
+ * here: an admin could otherwise claim another organization's account before it does.
  */
 export const handler = httpRoute(async (event) => {
   const { org } = await authenticate(event, 'admin');
@@ -23,23 +24,23 @@ export const handler = httpRoute(async (event) => {
     case 'GET /v1/organization': {
       const organization = await readOrganization(org);
       if (!organization) throw new NotFoundError(`organization ${org} does not exist`);
-      return json(200, notificationSettings(organization));
+      return json(200, organizationSettings(organization));
     }
     case 'PUT /v1/organization/summary-recipients':
       return json(
         200,
-        notificationSettings(await setSummaryRecipients(org, parseRecipients(jsonBody(event)))),
+        organizationSettings(await setSummaryRecipients(org, parseRecipients(jsonBody(event)))),
       );
     case 'PUT /v1/organization/alert-recipients':
-      return json(200, notificationSettings(await setAlertRecipients(org, parseRecipients(jsonBody(event)))));
+      return json(200, organizationSettings(await setAlertRecipients(org, parseRecipients(jsonBody(event)))));
     case 'PUT /v1/organization/webhook': {
       const url = parseWebhook(jsonBody(event));
       const secret = newWebhookSecret();
-      const settings = notificationSettings(await setWebhook(org, url, secret, new Date()));
+      const settings = organizationSettings(await setWebhook(org, url, secret, new Date()));
       return json(200, { ...settings, webhook: { ...settings.webhook, secret } });
     }
     case 'DELETE /v1/organization/webhook':
-      return json(200, notificationSettings(await removeWebhook(org)));
+      return json(200, organizationSettings(await removeWebhook(org)));
     default:
       throw new NotFoundError(`no route ${event.routeKey}`);
   }

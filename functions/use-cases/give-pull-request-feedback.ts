@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defaultCheckFailsOn, pullRequestKey, type ScanItem } from '../../shared/entities/scan.ts';
+import { ownerOfRepository } from '../../shared/github-owners.ts';
 import type { FeedbackNotification } from '../../shared/notifications.ts';
 import { checkRunOutput, feedbackMarker, renderComment } from '../../shared/pull-request-feedback.ts';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../../shared/scan-comparison.ts';
 import { config } from '../lib/config.ts';
 import { GitHubAppNotInstalled, gitHubApp } from '../lib/github-app.ts';
+import { readGitHubOwner } from '../stores/github-owner-store.ts';
 import { acquireLease, releaseLease } from '../stores/lease.ts';
 import {
   readAppScanSettings,
@@ -44,13 +46,19 @@ async function baseOf(
 /**
  * Tells a pull request what its head commit's scans found against their base: one comment, updated in
  * place on later runs, and a check run on the head commit. The comment is found by its marker under a
- * lease on the pull request, so that two deliveries never both post one. A repository the app is not
- * installed on gets nothing, and is not retried.
+ * lease on the pull request, so that two deliveries never both post one. A repository whose owner is
+ * not bound to the scan's organization, or that the app is not installed on, gets nothing, and is not
+ * retried.
  */
 export async function givePullRequestFeedback(request: FeedbackNotification): Promise<FeedbackOutcome> {
   const github = gitHubApp();
   if (!github) return { skipped: 'no GitHub App is configured' };
   const { org, app, repository, pull_request, head_sha } = request;
+  // A scan names its repository freely: without this, any organization's ci key could write on the
+  // pull requests of every repository the App is installed on, and turn another's check green.
+  const account = ownerOfRepository(repository);
+  if ((await readGitHubOwner(account))?.org !== org)
+    return { skipped: `the GitHub account ${account} is not bound to organization ${org}` };
   const [heads, settings] = await Promise.all([
     readScansOfCommit(org, app, head_sha),
     readAppScanSettings(org, app),
@@ -69,8 +77,8 @@ export async function givePullRequestFeedback(request: FeedbackNotification): Pr
     dashboard_url: config.DASHBOARD_URL || undefined,
   };
   const key = pullRequestKey(org, app, repository, pull_request);
-  const owner = randomUUID();
-  await acquireLease(key, owner, { what: `pull request ${repository}#${pull_request}` });
+  const leaseHolder = randomUUID();
+  await acquireLease(key, leaseHolder, { what: `pull request ${repository}#${pull_request}` });
   try {
     const comment = await github.upsertComment(
       repository,
@@ -85,6 +93,6 @@ export async function givePullRequestFeedback(request: FeedbackNotification): Pr
     if (error instanceof GitHubAppNotInstalled) return { skipped: error.message };
     throw error;
   } finally {
-    await releaseLease(key, owner);
+    await releaseLease(key, leaseHolder);
   }
 }

@@ -7,7 +7,7 @@ import { organizationPattern, type Scope, scopes } from '../../shared/api-keys.t
 import { isProduction } from '../../shared/environments.ts';
 import type { LookupMatch, LookupResult, LookupTotals } from '../../shared/lookup.ts';
 import type { SummaryNotification } from '../../shared/notifications.ts';
-import { payloadBucket, queues } from '../../shared/resources.ts';
+import { deadLetterQueueName, payloadBucket, type QueueName, queues } from '../../shared/resources.ts';
 import { type ScanTool, type Severity, scanTools } from '../../shared/scan-report.ts';
 import { useLocalAws } from '../local/aws-environment.ts';
 import type { Endpoints } from '../local/local-stack.ts';
@@ -30,6 +30,9 @@ const usage = `Usage: npm run muster -- <command>
                                                        production, internet-facing apps
   orgs webhook --org ORG --url URL                     post alerts to URL as well, signed; prints the signing
                                                        secret alone on the last line (--remove: stop posting)
+  orgs github --org ORG --owner OWNER...               give pull-request feedback on the repositories of these
+                                                       GitHub accounts only; an account is bound to one
+                                                       organization (--remove: on none)
   summary send --org ORG [--force]                     send this week's summary now; each recipient gets it
                                                        once a week unless --force
   advisories import PATH...                            import advisories: OSV JSON, mix_audit YAML or CVE JSON 5
@@ -46,13 +49,22 @@ const usage = `Usage: npm run muster -- <command>
                                                        (or --repository, --commit, --ref, --pull-request,
                                                        --base-sha, --default-branch); --fail-on LEVEL exits 1
                                                        when the report has findings at or above LEVEL
+  dlq list [QUEUE] [--json]                            the dead letters of QUEUE (${Object.keys(queues).join(', ')}), or of every
+                                                       queue: message id, kind, receives, age and last error;
+                                                       none is consumed
+  dlq redrive QUEUE                                    move every dead letter of QUEUE back to QUEUE, to be
+                                                       processed again; prints how many moved
+  table restore --from TABLE                           copy every item of TABLE (a point-in-time restore of the
+                                                       stack's table) back into the table, replacing items of
+                                                       the same key; items whose TTL passed are left out
 
 Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TABLE_NAME targets a
 deployed table instead. lookup and scan upload use MUSTER_ENDPOINT and MUSTER_API_KEY (a read key for
 lookup, a ci key for scan upload), else ~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}),
 else the local stack's demo key.
 advisories import and sync against a deployed stack need WORK_QUEUE_URL too (the stack's WorkQueueUrl
-output), and so does summary send; sync reads the sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF
+output), and so do summary send and dlq (which finds each dead-letter queue through its queue's redrive
+policy); sync reads the sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF
 CNA's CVE records).`;
 
 class UsageError extends Error {}
@@ -75,6 +87,7 @@ interface Options {
   prefix?: string;
   email?: string[];
   url?: string;
+  owner?: string[];
   remove?: boolean;
   force?: boolean;
 }
@@ -196,23 +209,43 @@ async function orgs(action: string | undefined, options: Options) {
       `Alerts of ${org} are posted to ${url}, signed with this secret (X-Muster-Signature: sha256=HMAC of the body). It is shown once; store it now:`,
     );
     console.log(secret);
+  } else if (action === 'github') {
+    if (Boolean(options.remove) === Boolean(options.owner))
+      throw new UsageError('orgs github needs --owner (one or more), or --remove alone');
+    const { gitHubOwner } = await import('../../shared/github-owners.ts');
+    let owners: string[];
+    try {
+      owners = (options.owner ?? []).map(gitHubOwner);
+    } catch (error) {
+      throw new UsageError(`--${(error as Error).message}`);
+    }
+    const { bindGitHubOwners } = await import('../../functions/stores/github-owner-store.ts');
+    const binding = await bindGitHubOwners(org, owners);
+    console.log(
+      `Pull-request feedback of ${org} goes to the repositories of: ${binding.owners.join(', ') || 'no GitHub account'}`,
+    );
+    if (binding.unbound.length > 0) console.log(`Unbound: ${binding.unbound.join(', ')}`);
   } else {
     throw new UsageError(`unknown orgs command: ${action ?? '(none)'}`);
   }
 }
 
-/** Connects to the deployed table and work queue, or to the local stack. */
-function connectWithWorkQueue(): void {
+/** Connects to the deployed table and the named queues, or to the local stack. */
+function connectWithQueues(names: QueueName[]): void {
   if (!process.env.MUSTER_TABLE_NAME) {
     connect();
     return;
   }
   process.env.TABLE_NAME = process.env.MUSTER_TABLE_NAME;
-  if (!process.env[queues.work.urlEnv])
-    throw new UsageError(
-      `with MUSTER_TABLE_NAME, set ${queues.work.urlEnv} too (the stack's WorkQueueUrl output)`,
-    );
+  for (const { name, urlEnv } of names.map((queue) => queues[queue])) {
+    if (!process.env[urlEnv])
+      throw new UsageError(
+        `with MUSTER_TABLE_NAME, set ${urlEnv} too (the stack's ${name[0]!.toUpperCase()}${name.slice(1)}QueueUrl output)`,
+      );
+  }
 }
+
+const connectWithWorkQueue = () => connectWithQueues(['work']);
 
 const counted = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
@@ -312,6 +345,74 @@ async function summary(action: string | undefined, options: Options) {
       ? `Sending the ${week} summary of ${org} to ${counted(found.summary_recipients.length, 'recipient')}, again to those who have it.`
       : `Sending the ${week} summary of ${org} to those of its ${counted(found.summary_recipients.length, 'recipient')} who do not have it yet (--force sends it again).`,
   );
+}
+
+function queueNamed(name: string): QueueName {
+  if (!Object.hasOwn(queues, name))
+    throw new UsageError(`unknown queue ${name}: the queues are ${Object.keys(queues).join(', ')}`);
+  return name as QueueName;
+}
+
+/**
+ * Lists the dead letters of one queue or of all, or moves one queue's back. The dead-letter queue is
+ * the one the queue's redrive policy names, so only the queue's URL is needed.
+ */
+async function dlq(action: string | undefined, queue: string | undefined, json: boolean) {
+  if (action !== 'list' && action !== 'redrive')
+    throw new UsageError(`unknown dlq command: ${action ?? '(none)'}`);
+  if (action === 'redrive' && queue === undefined)
+    throw new UsageError(`dlq redrive needs a QUEUE: ${Object.keys(queues).join(', ')}`);
+  const names = queue === undefined ? (Object.keys(queues) as QueueName[]) : [queueNamed(queue)];
+  connectWithQueues(names);
+  const { sqs } = await import('../../functions/lib/sqs.ts');
+  const deadLetters = await import('./dead-letters.ts');
+  const sourceUrl = (name: QueueName) => process.env[queues[name].urlEnv]!;
+  if (action === 'redrive') {
+    const name = names[0]!;
+    const result = await deadLetters.redriveDeadLetters(
+      sqs,
+      await deadLetters.deadLetterQueueUrl(sqs, sourceUrl(name)),
+      sourceUrl(name),
+    );
+    console.log(
+      `Moved ${counted(result.moved, 'dead letter')} from ${deadLetterQueueName(name)} back to ${name}.`,
+    );
+    if (result.unsent > 0) {
+      console.error(
+        `${counted(result.unsent, 'message')} could not be sent to ${name} and stay in ${deadLetterQueueName(name)}: run dlq redrive again.`,
+      );
+      process.exitCode = 1;
+    }
+    if (result.undeleted > 0)
+      console.error(
+        `${counted(result.undeleted, 'message')} went back to ${name} but could not be deleted from ${deadLetterQueueName(name)}: the next redrive sends them again, which processing tolerates.`,
+      );
+    return;
+  }
+  const now = new Date();
+  const listed = [];
+  for (const name of names) {
+    const letters = await deadLetters.listDeadLetters(
+      sqs,
+      await deadLetters.deadLetterQueueUrl(sqs, sourceUrl(name)),
+    );
+    if (json) {
+      listed.push(
+        ...letters.map((letter) => ({
+          queue: name,
+          ...letter,
+          kind: letter.kind ?? null,
+          last_failure: letter.last_failure ?? null,
+        })),
+      );
+      continue;
+    }
+    console.log(
+      `${deadLetterQueueName(name)}: ${letters.length === 0 ? 'no dead letters' : counted(letters.length, 'dead letter')}`,
+    );
+    if (letters.length > 0) console.log(`${deadLetters.deadLetterTable(letters, now).join('\n')}\n`);
+  }
+  if (json) console.log(JSON.stringify(listed, null, 2));
 }
 
 /** The parts of a lookup's answer that the terminal shows (see shared/lookup.ts). */
@@ -474,6 +575,22 @@ async function scan(action: string | undefined, file: string | undefined, option
   }
 }
 
+/** The last step of a point-in-time recovery, which AWS restores into a new table (docs/operations.md). */
+async function table(action: string | undefined, from: string | undefined) {
+  if (action !== 'restore') throw new UsageError(`unknown table command: ${action ?? '(none)'}`);
+  const source = requireOption(from, 'from');
+  connect();
+  const target = process.env.TABLE_NAME!;
+  if (source === target) throw new UsageError('--from names the table itself: give the restored table');
+  const { copyTable } = await import('../../functions/stores/table-copy.ts');
+  const copy = await copyTable(source, target, new Date(), ({ copied }) =>
+    process.stderr.write(`${copied} items copied\r`),
+  );
+  console.log(
+    `Copied ${counted(copy.copied, 'item')} from ${source} into ${target}; left out ${counted(copy.expired, 'expired item')}.`,
+  );
+}
+
 async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -484,6 +601,7 @@ async function main(argv: string[]) {
       prefix: { type: 'string' },
       email: { type: 'string', multiple: true },
       url: { type: 'string' },
+      owner: { type: 'string', multiple: true },
       remove: { type: 'boolean' },
       force: { type: 'boolean' },
       csv: { type: 'boolean' },
@@ -498,6 +616,8 @@ async function main(argv: string[]) {
       'base-sha': { type: 'string' },
       'default-branch': { type: 'string' },
       'fail-on': { type: 'string' },
+      json: { type: 'boolean' },
+      from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -516,6 +636,8 @@ async function main(argv: string[]) {
       values.full ?? false,
     );
   else if (command === 'scan') await scan(action, extra, values);
+  else if (command === 'dlq') await dlq(action, extra, values.json ?? false);
+  else if (command === 'table') await table(action, values.from);
   else if (command === 'lookup')
     await lookup(action, extra, { csv: values.csv ?? false, advisory: values.advisory });
   else throw new UsageError(`unknown command: ${command}`);

@@ -19,6 +19,11 @@ export interface OrganizationItem extends TableKey {
    * the functions that send or unsubscribe read it.
    */
   mail_secret?: string;
+  /**
+   * The GitHub accounts bound to the organization (lower-cased; shared/entities/github-owner.ts holds
+   * the binding itself): a string set, absent when none.
+   */
+  github_owners?: Set<string>;
 }
 
 /** The attribute that holds each mailing list's recipients. */
@@ -28,20 +33,25 @@ export const recipientsAttribute = { summary: 'summary_recipients', alerts: 'ale
 export const recipientsOf = (item: OrganizationItem, list: MailingList): string[] =>
   item[recipientsAttribute[list]] ?? [];
 
-/** An organization's mail and webhook settings as the API shows them: never a secret. */
-export interface NotificationSettings {
+/**
+ * An organization's settings as the API shows them: its mail and webhook settings, never a secret, and
+ * the GitHub accounts whose pull requests get its feedback, which only the operator sets.
+ */
+export interface OrganizationSettings {
   org: string;
   summary_recipients: string[];
   alert_recipients: string[];
   webhook: { url: string; created_at: string } | null;
+  github_owners: string[];
 }
 
-export function notificationSettings(item: OrganizationItem): NotificationSettings {
+export function organizationSettings(item: OrganizationItem): OrganizationSettings {
   return {
     org: item.org,
     summary_recipients: item.summary_recipients,
     alert_recipients: recipientsOf(item, 'alerts'),
     webhook: item.webhook ? { url: item.webhook.url, created_at: item.webhook.created_at } : null,
+    github_owners: [...(item.github_owners ?? [])].sort(),
   };
 }
 

@@ -189,6 +189,7 @@ describe('organization settings', () => {
       summary_recipients: [],
       alert_recipients: ['Sec@Acme.example', 'lead@acme.example'],
       webhook: { url: 'https://hooks.acme.example/muster', created_at: expect.any(String) },
+      github_owners: [],
     });
     expect(settings.body).not.toContain('whsec_');
 

@@ -1,6 +1,12 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { Endpoints } from '../../infra/local/local-stack.ts';
 import { provisionTable } from '../../infra/local/provision.ts';
 import { generateApiKey } from '../../shared/api-keys.ts';
 import { apiKeyItem } from '../../shared/entities/api-key.ts';
@@ -8,6 +14,7 @@ import { organizationItem } from '../../shared/entities/organization.ts';
 import { table } from '../../shared/resources.ts';
 import { context, httpEvent } from '../support/events.ts';
 import { uniqueOrg } from '../support/fixtures.ts';
+import { nodeArguments, root } from '../support/stack-process.ts';
 
 // Key records are read afresh, so that the key refused before the copy is known after it.
 process.env.KEY_CACHE_SECONDS = '0';
@@ -15,16 +22,44 @@ const { handler: apps } = await import('../../functions/apps.ts');
 const { documents } = await import('../../functions/lib/dynamodb.ts');
 const { copyTable } = await import('../../functions/stores/table-copy.ts');
 
+const servers = inject('servers');
+const dataDir = mkdtempSync(join(tmpdir(), 'muster-table-restore-'));
+const endpoints: Endpoints = {
+  api: 'http://127.0.0.1:9',
+  dynamodb: servers.dynamodb,
+  sqs: servers.sqs,
+  s3: servers.s3,
+  ses: servers.ses,
+  table: table.name,
+  queues: {},
+};
+writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify(endpoints));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** `npm run muster -- ...` as an operator runs it, against this run's table. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [...nodeArguments, 'infra/cli/muster.ts', ...args],
+      { cwd: root, env: { ...process.env, MUSTER_DATA_DIR: dataDir } },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
 describe('copying a point-in-time restore back into the table', () => {
   it('brings back what was lost, leaves expired items out, and can run again', async () => {
     // AWS restores into a new table; here a table of the same shape plays the restore.
     const restored = `muster-restore-${randomUUID().slice(0, 8)}`;
-    await provisionTable(inject('servers').dynamodb, restored);
+    await provisionTable(servers.dynamodb, restored);
     const org = uniqueOrg();
     const now = new Date();
     const { key, prefix, hash } = generateApiKey();
-    const put = (item: object) =>
-      documents.send(new PutCommand({ TableName: restored, Item: item }));
+    const put = (item: object) => documents.send(new PutCommand({ TableName: restored, Item: item }));
     await put(organizationItem(org, now.toISOString()));
     await put(apiKeyItem({ hash, prefix, org, scope: 'read', created_at: now.toISOString() }));
     const expiredAt = Math.floor(now.getTime() / 1000) - 60;
@@ -33,12 +68,25 @@ describe('copying a point-in-time restore back into the table', () => {
     const listApps = () => apps(httpEvent({ path: '/v1/apps', key }), context);
     expect((await listApps()).statusCode).toBe(401);
 
-    const pages: number[] = [];
-    const copy = await copyTable(restored, table.name, now, ({ copied }) => pages.push(copied));
-    expect(copy).toEqual({ copied: 2, expired: 1 });
-    expect(pages.at(-1)).toBe(2);
+    const restore = await cli('table', 'restore', '--from', restored);
+    expect(restore).toMatchObject({ code: 0 });
+    expect(restore.stdout).toContain(
+      `Copied 2 items from ${restored} into ${table.name}; left out 1 expired item.`,
+    );
     expect((await listApps()).statusCode).toBe(200);
 
-    expect(await copyTable(restored, table.name, now)).toEqual({ copied: 2, expired: 1 });
+    const pages: number[] = [];
+    expect(await copyTable(restored, table.name, now, ({ copied }) => pages.push(copied))).toEqual({
+      copied: 2,
+      expired: 1,
+    });
+    expect(pages.at(-1)).toBe(2);
+  });
+
+  it('refuses to copy the table into itself, and asks for --from', async () => {
+    expect(await cli('table', 'restore', '--from', table.name)).toMatchObject({ code: 2 });
+    const missing = await cli('table', 'restore');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--from is required');
   });
 });

@@ -4,6 +4,9 @@ import type { Heartbeat, HeartbeatMessage } from '../../shared/heartbeat.ts';
 /** A fresh organization name per test, so tests sharing the servers never see each other's data. */
 export const uniqueOrg = (label = 'org'): string => `${label}-${randomUUID().slice(0, 8)}`;
 
+/** A GitHub account name no other test uses: an account is bound to one organization per table. */
+export const uniqueGitHubOwner = (label = 'owner'): string => `${label}-${randomUUID().slice(0, 8)}`;
+
 /** A time shortly before the test runs: instances reported then are running, not stale or retired. */
 export const recently = (secondsAgo = 60): string => new Date(Date.now() - secondsAgo * 1000).toISOString();
 
