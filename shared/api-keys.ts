@@ -31,8 +31,14 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** The key in an `Authorization: Bearer` header, or an UnauthorizedError when it cannot be one. */
+/**
+ * The key in an `Authorization: Bearer` header, or an UnauthorizedError when it cannot be one. A
+ * request that sends the header twice reaches a function with both values joined by a comma, as API
+ * Gateway joins repeated headers: it carries two credentials and is refused, whichever is valid.
+ */
 export function bearerKey(authorization: string | undefined): string {
+  if (authorization?.includes(','))
+    throw new UnauthorizedError('Authorization must carry one credential, not several');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) throw new UnauthorizedError('Authorization: Bearer <api key> is required');
   return knownKeyFormat(match[1]!);
