@@ -27,6 +27,19 @@ export function queueUrl(queue: QueueName): string {
   return url;
 }
 
+/**
+ * A message's body as every send path writes it: JSON with each character beyond ASCII escaped as
+ * `\uXXXX`. SQS takes only #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF in a body,
+ * and local servers differ from it and from each other over the rest; escaped, a body is the same bytes
+ * everywhere and parses back to the very same strings, emoji and all.
+ */
+export function queueBody(message: object): string {
+  return JSON.stringify(message).replace(
+    /[\u007f-\uffff]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 // Few messages are large: the S3 client loads on the first that is, not on every cold start.
 const s3 = () => import('./s3.ts').then((module) => module.s3);
 
@@ -35,7 +48,7 @@ const s3 = () => import('./s3.ts').then((module) => module.s3);
  * goes to the payload bucket first, under its kind's prefix, and the queue carries its key.
  */
 export async function enqueueUpload(kind: UploadKind, id: string, message: object): Promise<void> {
-  let body = JSON.stringify({ kind, ...message });
+  let body = queueBody({ kind, ...message });
   if (Buffer.byteLength(body) > payloadBucket.claimCheckThresholdBytes) {
     const key = `${claimCheckPrefix(kind)}/${id}.json`;
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
@@ -47,16 +60,14 @@ export async function enqueueUpload(kind: UploadKind, id: string, message: objec
         ContentType: 'application/json',
       }),
     );
-    body = JSON.stringify({ kind, claim_check: { key } } satisfies WorkEnvelope & ClaimCheck);
+    body = queueBody({ kind, claim_check: { key } } satisfies WorkEnvelope & ClaimCheck);
   }
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl('work'), MessageBody: body }));
 }
 
 /** Puts one small piece of work on the work queue; it says its kind. */
 export async function enqueueWork<Message extends { kind: WorkKind }>(message: Message): Promise<void> {
-  await sqs.send(
-    new SendMessageCommand({ QueueUrl: queueUrl('work'), MessageBody: JSON.stringify(message) }),
-  );
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl('work'), MessageBody: queueBody(message) }));
 }
 
 /** SendMessageBatch takes at most ten entries. */
@@ -75,7 +86,7 @@ export async function enqueueAllWork(kind: WorkKind, messages: object[], concurr
     batches.push(
       messages
         .slice(start, start + maxBatch)
-        .map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify({ kind, ...message }) })),
+        .map((message, index) => ({ Id: String(index), MessageBody: queueBody({ kind, ...message }) })),
     );
   }
   await eachLimited(batches, concurrency, async (batch) => {
