@@ -1,11 +1,9 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
-import { slug } from './heartbeat.ts';
+import { appUrls, slug } from './heartbeat.ts';
 import { parseOrThrow } from './validation.ts';
 
 export const appEnvironmentPathSchema = z.object({ app: slug, environment: slug });
-
-const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }).max(2048);
 
 /**
  * PATCH /v1/apps/{app}/{environment}: an admin's override of the classification, which wins over what
@@ -15,7 +13,7 @@ export const classificationOverrideSchema = z
   .object({
     internet_facing: z.boolean().nullable().optional(),
     handles_pii: z.boolean().nullable().optional(),
-    urls: z.array(httpUrl).max(50).nullable().optional(),
+    urls: appUrls.nullable().optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { acceptedText } from './text.ts';
 
 /**
  * Which scans speak for an app: those of its default branch, whose latest per tool drive the app's
@@ -31,9 +32,10 @@ export function isOnDefaultBranch(
   return branchOf(scan.ref) === defaultBranch;
 }
 
-/** A branch name as git allows it: no spaces, control characters or the characters git refuses. */
+/** A branch name as git allows it: printable, without spaces or the characters git refuses. */
 export const branchName = z
   .string()
   .min(1)
   .max(255)
-  .refine((name) => !/[\s~^:?*[\\]|\p{Cc}/u.test(name), 'must be a branch name');
+  .check(acceptedText('name'))
+  .refine((name) => !/[\s~^:?*[\\]/.test(name), 'must be a branch name');

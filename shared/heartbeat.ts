@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
+import { acceptedText, atMostBytes, utf8Bytes } from './text.ts';
 import { parseOrThrow } from './validation.ts';
 import { maxVersionPartDigits } from './version-key.ts';
 
@@ -36,11 +37,18 @@ const version = z
     `each number in a version has at most ${maxVersionPartDigits} digits`,
   );
 
-const printable = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]+$/u;
+/**
+ * An app's URLs, as agents report them and admins override them: each at most 2 KiB, and all of them
+ * together at most 8 KiB, in UTF-8. They are copied into the app-environment, each of its usage rows,
+ * and every alert it raises, several of which share one queue message and one finding item: bounded in
+ * bytes, they cannot push either past its size limit, whatever characters they are written in.
+ */
+export const urlLimits = { maxCount: 50, maxBytes: 2048, maxTotalBytes: 8192 } as const;
 
-const url = z
+const appUrl = z
   .string()
-  .max(2048)
+  .check(atMostBytes(urlLimits.maxBytes))
+  .check(acceptedText('name'))
   .refine((value) => {
     try {
       const protocol = new URL(value).protocol;
@@ -49,6 +57,14 @@ const url = z
       return false;
     }
   }, 'must be an http or https URL');
+
+export const appUrls = z
+  .array(appUrl)
+  .max(urlLimits.maxCount)
+  .refine(
+    (urls) => urls.reduce((total, url) => total + utf8Bytes(url), 0) <= urlLimits.maxTotalBytes,
+    `must be at most ${urlLimits.maxTotalBytes} bytes in UTF-8 together`,
+  );
 
 /**
  * An RFC 3339 date-time, stored as the instant it names in one spelling (UTC, milliseconds), so that
@@ -71,28 +87,25 @@ export const heartbeatSchema = z
   .object({
     app: slug,
     environment: slug,
-    instance: z.string().min(1).max(200).regex(printable, 'must be 1-200 printable characters'),
+    instance: z.string().min(1).max(200).check(acceptedText('name')),
     sent_at: instant,
     internet_facing: z.boolean().optional(),
     handles_pii: z.boolean().optional(),
-    urls: z.array(url).max(50).optional(),
+    urls: appUrls.optional(),
     runtime: z
       .object({ elixir: version.optional(), otp: version.optional(), erts: version.optional() })
       .optional(),
-    release: z.object({ name: z.string().min(1).max(100).regex(printable), version }).optional(),
+    release: z.object({ name: z.string().min(1).max(100).check(acceptedText('name')), version }).optional(),
     git_sha: z
       .string()
       .regex(/^[0-9a-fA-F]{7,64}$/, 'must be a hexadecimal commit id')
       .optional(),
-    host: z.string().min(1).max(255).regex(printable, 'must be printable').optional(),
+    host: z.string().min(1).max(255).check(acceptedText('name')).optional(),
     started_apps: z.array(applicationName).max(5000).optional(),
     tags: z
       .record(
-        z.string().min(1).max(64).regex(printable),
-        z
-          .string()
-          .max(256)
-          .regex(/^[^\p{Cc}]*$/u),
+        z.string().min(1).max(64).check(acceptedText('name')),
+        z.string().max(256).check(acceptedText('line')),
       )
       .refine((tags) => Object.keys(tags).length <= 50, 'at most 50 tags')
       .optional(),

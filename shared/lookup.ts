@@ -5,6 +5,7 @@ import type { UsageCountItem, UsageDriftItem, UsageRow } from './entities/usage.
 import { isProduction } from './environments.ts';
 import { ValidationError } from './errors.ts';
 import { slug } from './heartbeat.ts';
+import { acceptedText } from './text.ts';
 import { type ExposureClass, exposureClassOf, exposureRanks } from './usage.ts';
 import { parseOrThrow } from './validation.ts';
 import { type VersionQuery, type VersionSelector, versionSelector } from './version-selector.ts';
@@ -12,7 +13,7 @@ import { type VersionQuery, type VersionSelector, versionSelector } from './vers
 const defaultLookupLimit = 500;
 export const maxLookupLimit = 5000;
 
-const bounded = (max: number) => z.string().min(1).max(max);
+const bounded = (max: number) => z.string().min(1).max(max).check(acceptedText('line'));
 const flag = z.enum(['true', 'false'], 'must be true or false').transform((text) => text === 'true');
 
 export const lookupQuerySchema = z.object({

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isEmailAddress, maxRecipients, normalizeAddress } from './email-address.ts';
+import { acceptedText } from './text.ts';
 import { parseOrThrow } from './validation.ts';
 import { webhookUrlProblem } from './webhook.ts';
 
@@ -17,10 +18,13 @@ export function parseRecipients(body: unknown): string[] {
 }
 
 const webhookSchema = z.object({
-  url: z.string().superRefine((url, context) => {
-    const problem = webhookUrlProblem(url);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  }),
+  url: z
+    .string()
+    .check(acceptedText('name'))
+    .superRefine((url, context) => {
+      const problem = webhookUrlProblem(url);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
 });
 
 /** `{"url": "https://..."}`: where alerts are posted. */

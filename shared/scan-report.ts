@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
+import { acceptedText, textProblem } from './text.ts';
 import { parseOrThrow } from './validation.ts';
 
 /**
@@ -36,7 +37,33 @@ export const maxFindings = 2000;
 /** A locator long enough to tell findings apart, short enough to keep a stored finding small. */
 export const maxLocatorLength = 300;
 
-const text = (max: number) => z.string().max(max);
+const text = (max: number) => z.string().max(max).check(acceptedText('lines'));
+
+/**
+ * How deeply a value that Muster does not read may nest: its JSON becomes part of a finding's locator,
+ * and writing JSON nested far deeper than any report's (a 1 MiB body nests half a million arrays)
+ * exhausts the stack.
+ */
+const maxUnreadNesting = 32;
+
+/** Whether a parsed JSON value nests arrays or objects deeper than `limit`, looked at without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!;
+    if (next === null || typeof next !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(next)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const unread = z
+  .unknown()
+  .refine(
+    (value) => !nestsDeeperThan(value, maxUnreadNesting),
+    `must not nest more than ${maxUnreadNesting} levels deep`,
+  );
 
 /**
  * Sobelow's JSON finding: `type`, `file` and `line`, and whatever else its check reports (`variable`,
@@ -49,7 +76,7 @@ const sobelowFinding = z
     file: text(1000).nullish(),
     line: z.number().int().nonnegative().nullish(),
   })
-  .catchall(z.unknown());
+  .catchall(unread);
 
 /** Sobelow writes all three buckets; a report that leaves one out has none in it. */
 const sobelowJson = z.object({
@@ -490,7 +517,24 @@ export function normalizeScanReport(tool: ScanTool, report: unknown): ScanFindin
   }
   if (findings.length > maxFindings)
     throw new ValidationError('report', `has more than ${maxFindings} findings`);
+  checkFindingText(findings);
   return findings;
+}
+
+/**
+ * Every string of every finding is text that can be stored and shown. The schemas check the fields
+ * they read; this also covers what none checks: `mix hex.audit`'s lines, a SARIF path once decoded, and
+ * Sobelow's fields that only go into a locator.
+ */
+function checkFindingText(findings: ScanFinding[]): void {
+  findings.forEach((finding, index) => {
+    for (const [name, value] of Object.entries(finding)) {
+      for (const part of Array.isArray(value) ? value : [value]) {
+        const problem = typeof part === 'string' ? textProblem(part, 'lines') : undefined;
+        if (problem) throw new ValidationError('report', `finding ${index + 1}, ${name}: ${problem}`);
+      }
+    }
+  });
 }
 
 export type SeverityCounts = Record<Severity, number>;

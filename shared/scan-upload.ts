@@ -3,6 +3,7 @@ import { branchName } from './default-branch.ts';
 import { PayloadTooLargeError, ValidationError } from './errors.ts';
 import { reportUploads } from './resources.ts';
 import { type ScanFinding, type ScanTool, scanTools } from './scan-report.ts';
+import { acceptedText } from './text.ts';
 import { parseOrThrow } from './validation.ts';
 
 /**
@@ -21,7 +22,7 @@ const scanContextSchema = z.object({
     .regex(/^[a-z0-9_.-]+$/, 'must be 1-64 characters of a-z, 0-9, _, - and .'),
   /** The commit scanned: for a pull request, its head commit, where the check run goes. */
   commit_sha: commitSha,
-  ref: z.string().min(1).max(255).optional(),
+  ref: z.string().min(1).max(255).check(acceptedText('name')).optional(),
   pull_request: z.number().int().positive().optional(),
   /** `owner/name` on GitHub (a GitLab project path may have more parts); pull-request feedback needs it. */
   repository: z

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { advisoryIdSchema } from './advisory-id.ts';
 import { ValidationError } from './errors.ts';
+import { acceptedText } from './text.ts';
 import { parseOrThrow } from './validation.ts';
 
 const maxDays = 365;
@@ -14,13 +15,8 @@ export const suppressionPathSchema = z.object({
 /** A suppression says who decided to accept a finding, why, and until when: never for ever. */
 export const suppressionSchema = z
   .object({
-    reason: z.string().trim().min(1).max(1000),
-    author: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .regex(/^[^\p{Cc}]+$/u, 'must be printable'),
+    reason: z.string().trim().min(1).max(1000).check(acceptedText('lines')),
+    author: z.string().trim().min(1).max(200).check(acceptedText('name')),
     expires_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }),
   })
   .strict();
