@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { queueBody } from '../../shared/queue-body.ts';
 import {
   claimCheckPrefix,
   payloadBucket,
@@ -25,19 +26,6 @@ export function queueUrl(queue: QueueName): string {
   const url = process.env[queues[queue].urlEnv];
   if (!url) throw new Error(`environment variable ${queues[queue].urlEnv} is not set`);
   return url;
-}
-
-/**
- * A message's body as every send path writes it: JSON with each character beyond ASCII escaped as
- * `\uXXXX`. SQS takes only #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF in a body,
- * and local servers differ from it and from each other over the rest; escaped, a body is the same bytes
- * everywhere and parses back to the very same strings, emoji and all.
- */
-export function queueBody(message: object): string {
-  return JSON.stringify(message).replace(
-    /[\u007f-\uffff]/g,
-    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 // Few messages are large: the S3 client loads on the first that is, not on every cold start.

@@ -4,7 +4,7 @@ import type { FindingItem } from '../../shared/entities/finding.ts';
 import type { InstanceItem } from '../../shared/entities/instance.ts';
 import { alertOf, computeFindings, diffFindings, needsAlert } from '../../shared/findings.ts';
 import { type InstanceStatus, instanceStatus, isLive } from '../../shared/instance-status.ts';
-import type { AlertNotification } from '../../shared/notifications.ts';
+import { alertNotifications } from '../../shared/notifications.ts';
 import { diffUsage, usageRows } from '../../shared/usage.ts';
 import { lifecycle } from '../lib/config.ts';
 import { enqueueWork } from '../lib/queue.ts';
@@ -59,14 +59,14 @@ async function deliverAlerts(
 ): Promise<void> {
   const pending = findings.filter((finding) => finding.alert !== undefined);
   if (pending.length === 0) return;
-  const notification: AlertNotification = {
-    kind: 'alert',
+  for (const notification of alertNotifications(
     org,
     app,
     environment,
-    events: pending.map((finding) => finding.alert!.event),
-  };
-  await enqueueWork(notification);
+    pending.map((finding) => finding.alert!.event),
+  )) {
+    await enqueueWork(notification);
+  }
   await Promise.all(pending.map((finding) => markAlertDelivered(finding, finding.alert!.id)));
 }
 

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { queueBody } from '../../functions/lib/queue.ts';
 import { bearerKey, generateApiKey, organizationPattern } from '../../shared/api-keys.ts';
 import {
   appEnvironmentKey,
@@ -16,6 +15,7 @@ import { aliasKey, vulnerabilityKey } from '../../shared/entities/vulnerability.
 import { UnauthorizedError, ValidationError } from '../../shared/errors.ts';
 import { acceptHeartbeat } from '../../shared/heartbeat.ts';
 import { parseLookupQuery } from '../../shared/lookup.ts';
+import { queueBody } from '../../shared/queue-body.ts';
 import { normalizeScanReport } from '../../shared/scan-report.ts';
 import { scanUploadSchema } from '../../shared/scan-upload.ts';
 import { suppressionPathSchema } from '../../shared/suppression.ts';
