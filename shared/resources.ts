@@ -25,7 +25,24 @@ export type QueueName = 'work';
  * consumed queue costs about 650,000 requests a month whatever the fleet, which at a thousand
  * instances would be more than their heartbeats cost.
  */
-export type WorkKind = 'heartbeat' | 'scan' | 'advisory' | 'evaluation' | 'sweep' | NotificationKind;
+export const workKinds = [
+  'heartbeat',
+  'scan',
+  'advisory',
+  'evaluation',
+  'sweep',
+  'alert',
+  'summary',
+  'feedback',
+] as const satisfies readonly (
+  | 'heartbeat'
+  | 'scan'
+  | 'advisory'
+  | 'evaluation'
+  | 'sweep'
+  | NotificationKind
+)[];
+export type WorkKind = (typeof workKinds)[number];
 
 /**
  * Work that sends to people: the alerts of one evaluation, one organization's weekly summary, or the

@@ -1,4 +1,4 @@
-import { consumedQueues, functions, queues } from '../../shared/resources.ts';
+import { consumedQueues, functions, queues, workKinds } from '../../shared/resources.ts';
 
 /**
  * Monthly AWS cost of running Muster for a fleet, from public on-demand prices (us-east-1) and the
@@ -19,6 +19,11 @@ export const prices = {
   sesPerThousand: 0.1,
   logsIngestPerGb: 0.5,
   logsStoragePerGbMonth: 0.03,
+  /** A standard-resolution alarm, per metric it reads (a metric-math alarm reads several). */
+  alarmMetricMonth: 0.1,
+  /** A custom metric (each name and set of dimension values), the first 10,000. */
+  customMetricMonth: 0.3,
+  dashboardMonth: 3.0,
 };
 
 export interface MeasuredCosts {
@@ -121,6 +126,42 @@ export function monthlyCost(fleet: Fleet, measured: MeasuredCosts): CostLine[] {
       service: 'CloudWatch Logs',
       usd: logsGb * prices.logsIngestPerGb + logsGb * prices.logsStoragePerGbMonth,
       basis: `${logsGb.toFixed(2)} GB of access logs`,
+    },
+  ];
+}
+
+/** What the stack's monitoring holds, as its synthesized template says (test/bench/run.ts counts it). */
+export interface Monitoring {
+  /** Metrics read by its alarms: one each, or each metric of a metric-math alarm. */
+  alarmMetrics: number;
+  alarms: number;
+  dashboards: number;
+  advisorySources: number;
+}
+
+/**
+ * The fixed monthly cost of watching Muster, the same at any fleet size: its alarms, the custom
+ * metrics its functions emit (the work consumer's outcomes per kind of work and its request units,
+ * each advisory source's syncs and failures) and its CloudWatch dashboard. Free tiers (ten alarm
+ * metrics, ten custom metrics and three dashboards per account) are not counted.
+ */
+export function monitoringCost(monitoring: Monitoring): CostLine[] {
+  const customMetrics = 2 * workKinds.length + 2 + 2 * monitoring.advisorySources;
+  return [
+    {
+      service: 'CloudWatch alarms',
+      usd: monitoring.alarmMetrics * prices.alarmMetricMonth,
+      basis: `${monitoring.alarms} alarms reading ${monitoring.alarmMetrics} metrics`,
+    },
+    {
+      service: 'CloudWatch metrics',
+      usd: customMetrics * prices.customMetricMonth,
+      basis: `${customMetrics} custom metrics: work succeeded and failed for each of ${workKinds.length} kinds, read and write units, and each of ${monitoring.advisorySources} advisory sources' syncs and failures`,
+    },
+    {
+      service: 'CloudWatch dashboards',
+      usd: monitoring.dashboards * prices.dashboardMonth,
+      basis: `${monitoring.dashboards} dashboard`,
     },
   ];
 }
