@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableKey } from '../../shared/entities/key-parts.ts';
+import { functions } from '../../shared/resources.ts';
 import { config } from '../lib/config.ts';
 import { documents } from '../lib/dynamodb.ts';
 
@@ -7,9 +8,11 @@ import { documents } from '../lib/dynamodb.ts';
  * A lease on an item, taken with a conditional write, so that work on what the item stands for (an
  * instance's dependency items, an app-environment's findings) never interleaves. DynamoDB transactions
  * would do this too, but the local DynamoDB has none, and one conditional write costs less. The lease
- * outlasts the functions' timeouts: a holder that dies leaves a lease that simply expires.
+ * outlasts the longest invocation of a function that takes one (the work consumer's), so that it never
+ * expires under a holder still at work; a holder that dies leaves a lease that simply expires, well
+ * within the work queue's visibility timeout, after which its message comes back.
  */
-const leaseMs = 120_000;
+const leaseMs = (functions['process-work'].timeoutSeconds + 30) * 1000;
 
 /** Holders in the same batch finish quickly; after that a delivery is handed back to SQS to retry. */
 const attempts = 6;
