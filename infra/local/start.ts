@@ -18,6 +18,12 @@ const advisorySources = process.env.MUSTER_ADVISORY_SOURCES ?? defaultAdvisorySo
 const advisorySyncSeconds = Number(process.env.MUSTER_ADVISORY_SYNC_SECONDS ?? 30);
 if (!(advisorySyncSeconds >= 1))
   throw new Error('MUSTER_ADVISORY_SYNC_SECONDS must be a number of seconds, at least 1');
+// Unset, a message received when the process died comes back after the queue's 15 minutes, as from a
+// Lambda function that crashed in AWS; a test of a crash sets it shorter so as to see the redelivery.
+const visibilityTimeout = process.env.MUSTER_VISIBILITY_TIMEOUT_SECONDS;
+const visibilityTimeoutSeconds = visibilityTimeout === undefined ? undefined : Number(visibilityTimeout);
+if (visibilityTimeoutSeconds !== undefined && !(visibilityTimeoutSeconds >= 1))
+  throw new Error('MUSTER_VISIBILITY_TIMEOUT_SECONDS must be a number of seconds, at least 1');
 const demoFile = join(dataDir, 'demo.json');
 
 /** The GitHub App that comments on pull requests, when MUSTER_GITHUB_APP_ID names one. */
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
     port,
     advisorySources,
     advisorySyncSeconds,
+    visibilityTimeoutSeconds,
     gitHubApp: gitHubApp(),
   });
   const { endpoints } = stack;
