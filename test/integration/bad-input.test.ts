@@ -665,7 +665,7 @@ describe('the longest values each field allows', () => {
     expect(detail.body.instances.map((row: { instance: string }) => row.instance).sort()).toEqual(
       instances.sort(),
     );
-    expect(detail.body.findings).toEqual([
+    expect(detail.body.findings.filter((finding: { id: string }) => finding.id === advisory)).toEqual([
       expect.objectContaining({ id: advisory, instance_count: maxListedInstances }),
     ]);
     const lookup = await call('GET', `/v1/lookup?package=${dependency}&version=1.0.0`, 'read');
@@ -711,7 +711,9 @@ describe('characters outside the Basic Multilingual Plane', () => {
     expect(detail.status, JSON.stringify(detail.body)).toBe(200);
     expect(detail.body.instances).toEqual([expect.objectContaining({ instance: text, host: text })]);
     expect(detail.body.scans).toEqual([expect.objectContaining({ ref: `refs/heads/${branch}` })]);
-    expect(detail.body.findings).toEqual([expect.objectContaining({ summary: `flaw in ${text}` })]);
+    expect(
+      detail.body.findings.filter((finding: { summary: string }) => finding.summary === `flaw in ${text}`),
+    ).toHaveLength(1);
   });
 
   it('are taken in a suppression, kept and answered as sent', async () => {
@@ -730,7 +732,7 @@ describe('characters outside the Basic Multilingual Plane', () => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body.suppression).toMatchObject({ reason: `${text}\nsecond line`, author: text });
     const detail = await call('GET', '/v1/apps/suppressed/prod', 'read');
-    expect(detail.body.findings).toEqual([
+    expect(detail.body.findings.filter((finding: { id: string }) => finding.id === advisory)).toEqual([
       expect.objectContaining({
         id: advisory,
         suppression: expect.objectContaining({ reason: `${text}\nsecond line`, author: text }),
