@@ -284,6 +284,9 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
         {
           actions: ['UpdateItem'],
           ...organizationOnly,
+          // The instance head's times, on the condition that the head is as the heartbeat found it:
+          // never an organization's settings or findings, which share its partition.
+          attributes: ['sent_at', 'last_seen', 'expires_at', 'inventory_hash', 'stopped_at', 'lease_owner'],
           why: 'moves the last-seen time of the instance an unchanged heartbeat comes from',
         },
       ],
