@@ -1,6 +1,5 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as appsHandler } from '../../functions/apps.ts';
@@ -14,10 +13,10 @@ import { urlLimits } from '../../shared/heartbeat.ts';
 import { maxBodyBytes, table } from '../../shared/resources.ts';
 import { utf8Bytes } from '../../shared/text.ts';
 import { enforceDynamoLimits, limitProblem, organizationItems } from '../support/dynamodb-limits.ts';
-import { bodyOf, context, httpEvent, sqsEvent } from '../support/events.ts';
+import { bodyOf, context, httpEvent } from '../support/events.ts';
 import { heartbeat, uniqueOrg } from '../support/fixtures.ts';
-import { testQueues } from '../support/local-aws.ts';
 import { keyFor } from '../support/local-services.ts';
+import { runQueuedWork } from '../support/queued-work.ts';
 import { criticalAdvisoryOf, packageName } from '../support/test-advisory.ts';
 
 /** Bad requests through the local gateway: each gets its status and names its field; none gets a 500. */
@@ -376,40 +375,7 @@ async function call(
   return { status: response.status, body: text === '' ? null : JSON.parse(text) };
 }
 
-const sqs = new SQSClient({});
-
-/**
- * Runs the work consumer on everything this file's work queue holds until it is empty, as Lambda would;
- * answers the bodies it ran, as SQS carried them, and the records that failed.
- */
-async function runWork(): Promise<{ bodies: string[]; failures: string[] }> {
-  const bodies: string[] = [];
-  const failures: string[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: testQueues.work.url,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: bodies.length === 0 ? 1 : 0,
-        VisibilityTimeout: 60,
-      }),
-    );
-    if (Messages.length === 0) return { bodies, failures };
-    const batch = Messages.map((message) => message.Body!);
-    bodies.push(...batch);
-    const { batchItemFailures } = await processWork(sqsEvent(batch), context);
-    failures.push(...batchItemFailures.map((failure) => failure.itemIdentifier));
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: testQueues.work.url,
-        Entries: Messages.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle!,
-        })),
-      }),
-    );
-  }
-}
+const runWork = () => runQueuedWork(processWork);
 
 /** Every item of the file's organization fits DynamoDB's limits, measured in UTF-8 as AWS measures them. */
 async function expectStoredWithinLimits(): Promise<void> {

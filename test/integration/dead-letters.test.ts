@@ -1,9 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   GetQueueAttributesCommand,
@@ -12,21 +7,19 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Endpoints } from '../../infra/local/local-stack.ts';
 import {
   claimCheckPrefix,
   consumedQueue,
   deadLetterQueueName,
   payloadBucket,
-  table,
 } from '../../shared/resources.ts';
+import { cliFor } from '../support/cli.ts';
 import { captureOutput, emittedMetrics, logged } from '../support/emitted.ts';
 import { context, sqsEvent } from '../support/events.ts';
 import { eventually } from '../support/eventually.ts';
 import { heartbeatMessage, uniqueOrg } from '../support/fixtures.ts';
 import { testQueues } from '../support/local-aws.ts';
 import { servers } from '../support/local-services.ts';
-import { nodeArguments, root } from '../support/stack-process.ts';
 
 /**
  * What an operator sees of work that keeps failing: the consumer's log line and metrics for each
@@ -47,17 +40,11 @@ const work = consumedQueue('work');
 const sqs = new SQSClient({});
 const secret = 'PAYLOAD-SECRET-91c2';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'muster-dlq-'));
-const endpoints: Endpoints = {
-  api: 'http://127.0.0.1:9',
-  dynamodb: servers.dynamodb,
-  sqs: servers.sqs,
-  s3: servers.s3,
-  ses: servers.ses,
-  table: table.name,
-  queues: { work: testQueues.work.url, [deadLetterQueueName('work')]: testQueues.work.deadLetterUrl },
-};
-writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify(endpoints));
+const operator = cliFor(servers, {
+  work: testQueues.work.url,
+  [deadLetterQueueName('work')]: testQueues.work.deadLetterUrl,
+});
+const cli = operator.run;
 
 const pollers: { stop(): Promise<void> }[] = [];
 function startPoller(): { stop(): Promise<void> } {
@@ -75,22 +62,8 @@ function startPoller(): { stop(): Promise<void> } {
 afterAll(async () => {
   await Promise.all(pollers.map((poller) => poller.stop()));
   output.restore();
-  rmSync(dataDir, { recursive: true, force: true });
+  operator.remove();
 });
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [...nodeArguments, 'infra/cli/muster.ts', ...args],
-      { cwd: root, env: { ...process.env, MUSTER_DATA_DIR: dataDir } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 async function messagesIn(url: string): Promise<number> {
   const { Attributes = {} } = await sqs.send(

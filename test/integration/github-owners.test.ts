@@ -1,8 +1,3 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { documents } from '../../functions/lib/dynamodb.ts';
@@ -13,13 +8,12 @@ import {
   readGitHubOwner,
 } from '../../functions/stores/github-owner-store.ts';
 import { readOrganization } from '../../functions/stores/organization-store.ts';
-import type { Endpoints } from '../../infra/local/local-stack.ts';
 import { organizationKey } from '../../shared/entities/organization.ts';
 import { routes, table } from '../../shared/resources.ts';
+import { cliFor } from '../support/cli.ts';
 import { bodyOf, context, httpEvent } from '../support/events.ts';
 import { uniqueGitHubOwner, uniqueOrg } from '../support/fixtures.ts';
 import { keyFor, servers } from '../support/local-services.ts';
-import { nodeArguments, root } from '../support/stack-process.ts';
 
 /**
  * GitHub accounts bound to organizations by the operator: one organization per account, refused rather
@@ -29,33 +23,9 @@ import { nodeArguments, root } from '../support/stack-process.ts';
 
 const listed = async (org: string) => [...((await readOrganization(org))?.github_owners ?? [])].sort();
 
-const dataDir = mkdtempSync(join(tmpdir(), 'muster-github-owners-'));
-const endpoints: Endpoints = {
-  api: 'http://127.0.0.1:9',
-  dynamodb: servers.dynamodb,
-  sqs: servers.sqs,
-  s3: servers.s3,
-  ses: servers.ses,
-  table: table.name,
-  queues: {},
-};
-writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify(endpoints));
-
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [...nodeArguments, 'infra/cli/muster.ts', ...args],
-      { cwd: root, env: { ...process.env, MUSTER_DATA_DIR: dataDir } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const operator = cliFor(servers);
+afterAll(() => operator.remove());
+const cli = operator.run;
 
 describe('binding GitHub accounts', () => {
   it('binds the accounts given and unbinds the others, each on its item and on the organization', async () => {

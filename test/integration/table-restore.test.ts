@@ -1,20 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { Endpoints } from '../../infra/local/local-stack.ts';
 import { provisionTable } from '../../infra/local/provision.ts';
 import { generateApiKey } from '../../shared/api-keys.ts';
 import { apiKeyItem } from '../../shared/entities/api-key.ts';
 import { organizationItem } from '../../shared/entities/organization.ts';
 import { table } from '../../shared/resources.ts';
+import { cliFor } from '../support/cli.ts';
 import { context, httpEvent } from '../support/events.ts';
 import { uniqueOrg } from '../support/fixtures.ts';
-import { nodeArguments, root } from '../support/stack-process.ts';
 
 // Key records are read afresh, so that the key refused before the copy is known after it.
 process.env.KEY_CACHE_SECONDS = '0';
@@ -23,33 +17,9 @@ const { documents } = await import('../../functions/lib/dynamodb.ts');
 const { copyTable } = await import('../../functions/stores/table-copy.ts');
 
 const servers = inject('servers');
-const dataDir = mkdtempSync(join(tmpdir(), 'muster-table-restore-'));
-const endpoints: Endpoints = {
-  api: 'http://127.0.0.1:9',
-  dynamodb: servers.dynamodb,
-  sqs: servers.sqs,
-  s3: servers.s3,
-  ses: servers.ses,
-  table: table.name,
-  queues: {},
-};
-writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify(endpoints));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-/** `npm run muster -- ...` as an operator runs it, against this run's table. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [...nodeArguments, 'infra/cli/muster.ts', ...args],
-      { cwd: root, env: { ...process.env, MUSTER_DATA_DIR: dataDir } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const operator = cliFor(servers);
+afterAll(() => operator.remove());
+const cli = operator.run;
 
 describe('copying a point-in-time restore back into the table', () => {
   it('brings back what was lost, leaves expired items out, and can run again', async () => {

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as processWork } from '../../functions/process-work.ts';
@@ -8,10 +7,9 @@ import { type Scope, scopes } from '../../shared/api-keys.ts';
 import { encodeCursor } from '../../shared/lookup.ts';
 import { type RouteDefinition, routes } from '../../shared/resources.ts';
 import { enforceDynamoLimits, limitProblem, organizationItems } from '../support/dynamodb-limits.ts';
-import { context, sqsEvent } from '../support/events.ts';
 import { heartbeat, uniqueOrg } from '../support/fixtures.ts';
-import { testQueues } from '../support/local-aws.ts';
 import { keyFor } from '../support/local-services.ts';
+import { runQueuedWork } from '../support/queued-work.ts';
 import { criticalAdvisoryOf, packageName } from '../support/test-advisory.ts';
 import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 import {
@@ -224,39 +222,7 @@ async function seed(): Promise<RequestFixtures> {
   };
 }
 
-const sqs = new SQSClient({});
-
-/** Runs the work consumer on everything this file's work queue holds until it is empty, as Lambda would. */
-async function runWork(): Promise<{ processed: number; failures: string[] }> {
-  let processed = 0;
-  const failures: string[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: testQueues.work.url,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: processed === 0 ? 1 : 0,
-        VisibilityTimeout: 60,
-      }),
-    );
-    if (Messages.length === 0) return { processed, failures };
-    processed += Messages.length;
-    const { batchItemFailures } = await processWork(
-      sqsEvent(Messages.map((message) => message.Body!)),
-      context,
-    );
-    failures.push(...batchItemFailures.map((failure) => failure.itemIdentifier));
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: testQueues.work.url,
-        Entries: Messages.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle!,
-        })),
-      }),
-    );
-  }
-}
+const runWork = () => runQueuedWork(processWork);
 
 /**
  * Answers that API Gateway gives itself, in its own `{"message": ...}` form, before any function runs:
