@@ -30,11 +30,15 @@ import { deadLetterRetentionDays, type MessageQueue } from './message-queue.ts';
 import type { MusterFunction } from './muster-function.ts';
 import { SourceFreshnessAlarm } from './source-freshness-alarm.ts';
 
-export interface OperationsAlarmsProps {
+/** What is operated: the stack's functions, queues, API and advisory sources. */
+export interface OperatedResources {
   functions: Record<FunctionName, MusterFunction>;
   queues: { definition: QueueDefinition; queue: MessageQueue }[];
   api: HttpApi;
   advisorySources: AdvisorySource[];
+}
+
+export interface OperationsAlarmsProps extends OperatedResources {
   /** Subscribed to the alarm topic by email; SNS asks the address to confirm. */
   alarmEmail?: string;
 }

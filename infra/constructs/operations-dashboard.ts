@@ -24,13 +24,9 @@ import {
 } from '../../shared/resources.ts';
 import type { MessageQueue } from './message-queue.ts';
 import type { MusterFunction } from './muster-function.ts';
-import { oldestMessageAlarmSeconds, sourceSynced } from './operations-alarms.ts';
+import { type OperatedResources, oldestMessageAlarmSeconds, sourceSynced } from './operations-alarms.ts';
 
-export interface OperationsDashboardProps {
-  functions: Record<FunctionName, MusterFunction>;
-  queues: { definition: QueueDefinition; queue: MessageQueue }[];
-  api: HttpApi;
-  advisorySources: AdvisorySource[];
+export interface OperationsDashboardProps extends OperatedResources {
   alarms: Alarm[];
 }
 
