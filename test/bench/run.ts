@@ -868,7 +868,7 @@ ${costFor1000 <= 2 ? `At 1,000 instances heartbeating hourly the floor is per re
 
 ### Monitoring
 
-The alarms, the custom metrics and the CloudWatch dashboard cost the same at any fleet size, so they are not in the table above: $${monitoringUsd.toFixed(2)} a month, counted from the synthesized stack with the default advisory sources, at $${prices.alarmMetricMonth} per alarm metric, $${prices.customMetricMonth} per custom metric and $${prices.dashboardMonth} per dashboard, before the free tiers (ten alarm metrics, ten custom metrics and three dashboards per account, which an account used for nothing else covers $${(10 * prices.alarmMetricMonth + 10 * prices.customMetricMonth + Math.min(3, monitoring.dashboards) * prices.dashboardMonth).toFixed(2)} of).
+The alarms, the custom metrics and the CloudWatch dashboard cost the same at any fleet size, so they are not in the table above: $${monitoringUsd.toFixed(2)} a month, counted from the synthesized stack with the default advisory sources, at $${prices.alarmMetricMonth.toFixed(2)} per alarm metric, $${prices.customMetricMonth.toFixed(2)} per custom metric and $${prices.dashboardMonth.toFixed(2)} per dashboard, before the free tiers (ten alarm metrics, ten custom metrics and three dashboards per account, which an account used for nothing else covers $${(10 * prices.alarmMetricMonth + 10 * prices.customMetricMonth + Math.min(3, monitoring.dashboards) * prices.dashboardMonth).toFixed(2)} of).
 
 ${monitoringLines.map((line) => `- ${line.service}: $${line.usd.toFixed(2)} (${line.basis})`).join('\n')}
 
