@@ -7,8 +7,9 @@ import { authenticate } from './use-cases/authenticate.ts';
 import { setFindingSuppression } from './use-cases/suppress-finding.ts';
 
 /**
- * POST suppresses a finding until a date, with a reason and an author; DELETE lifts it. Both are
- * admin actions and both are kept in the organization's audit trail.
+ * POST suppresses a finding until a date, with a reason, an author and the impact analysis (accepted
+ * risk, not affected and why, or false positive); DELETE lifts it. Both are admin actions and both are
+ * kept in the organization's audit trail.
  */
 export const handler = httpRoute(async (event) => {
   const key = await authenticate(event, 'admin');

@@ -49,7 +49,14 @@ export async function setFindingSuppression(
       app,
       environment,
       vulnerability: stored,
-      ...(suppression ? { reason: suppression.reason, expires_at: suppression.expires_at } : {}),
+      ...(suppression
+        ? {
+            reason: suppression.reason,
+            expires_at: suppression.expires_at,
+            state: suppression.state,
+            justification: suppression.justification,
+          }
+        : {}),
     });
     return stored;
   } finally {

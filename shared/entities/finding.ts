@@ -1,5 +1,6 @@
 import type { Basis } from '../advisories/exposure.ts';
 import type { Severity } from '../advisories/vulnerability.ts';
+import type { Justification, SuppressionState } from '../suppression.ts';
 import type { TableKey } from './key-parts.ts';
 
 /** Where in a package the flaw lies, and what must hold for it to be reachable. */
@@ -124,6 +125,10 @@ export interface Suppression {
   author: string;
   created_at: string;
   expires_at: string;
+  /** Absent in suppressions stored before states existed: they accepted the risk (`exploitable`). */
+  state?: SuppressionState;
+  /** Only with `not_affected`. */
+  justification?: Justification;
 }
 
 /** Every change to a suppression, kept in the organization's partition: `AUDIT#<time>#<id>`. */
@@ -136,6 +141,8 @@ export interface AuditItem extends TableKey {
   vulnerability: string;
   reason?: string;
   expires_at?: string;
+  state?: SuppressionState;
+  justification?: Justification;
 }
 
 export const findingSortKeyPrefix = 'FINDING#';

@@ -604,7 +604,7 @@ describe('the dashboard', () => {
     await context.close();
   });
 
-  it('lets an admin suppress a finding with a reason and an expiry, and lift it', async () => {
+  it('lets an admin suppress a finding with a reason, an expiry and why it does not affect the app, and lift it', async () => {
     const admin = await openDashboard();
     const { page } = admin;
     await page.goto(`${api}/#/apps/checkout/prod`);
@@ -625,13 +625,27 @@ describe('the dashboard', () => {
     await form.getByLabel('Decided by', { exact: true }).fill('ana@acme.example');
     const until = new Date(Date.now() + 14 * 864e5).toISOString().slice(0, 10);
     await form.getByLabel('Until', { exact: true }).fill(until);
+    // A justification is asked for only once the finding is said not to affect the app.
+    expect(await form.getByLabel('Justification', { exact: true }).count()).toBe(0);
+    await form.getByLabel('State', { exact: true }).selectOption({ label: 'Not affected' });
+    await form.getByRole('button', { name: 'Suppress' }).click();
+    await expect.poll(() => textOf(form.getByRole('alert'))).toMatch(/Say why the app is not affected/);
+    await form
+      .getByLabel('Justification', { exact: true })
+      .selectOption({ label: 'Protected at the perimeter' });
     await expectAccessible(page, 'app-environment with the suppression form');
     await form.getByRole('button', { name: 'Suppress' }).click();
     await expect.poll(() => textOf(row()), { timeout: 15_000 }).toMatch(/Suppressed/);
+    expect(await textOf(row())).toContain('Not affected: protected at the perimeter');
     expect(await textOf(row())).toContain(`until ${until}, by ana@acme.example`);
     expect(await textOf(page.getByRole('status').first())).toContain('suppressed');
-    const suppressed = await apiGet<{ findings: { id: string; status: string }[] }>('/v1/apps/checkout/prod');
-    expect(suppressed.findings.find((finding) => finding.id === 'CVE-2026-54892')?.status).toBe('suppressed');
+    const suppressed = await apiGet<{
+      findings: { id: string; status: string; suppression?: { state?: string; justification?: string } }[];
+    }>('/v1/apps/checkout/prod');
+    expect(suppressed.findings.find((finding) => finding.id === 'CVE-2026-54892')).toMatchObject({
+      status: 'suppressed',
+      suppression: { state: 'not_affected', justification: 'protected_at_perimeter' },
+    });
     await expectAccessible(page, 'app-environment as an admin');
     await shot(page, 'app-environment-admin');
 

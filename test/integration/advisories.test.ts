@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as advisoriesHandler } from '../../functions/advisories.ts';
 import { handler as apps } from '../../functions/apps.ts';
 import { readAdvisorySource } from '../../functions/lib/advisory-files.ts';
 import { capacityMeter } from '../../functions/lib/capacity-meter.ts';
+import { documents } from '../../functions/lib/dynamodb.ts';
 import { handler as lookup } from '../../functions/lookup.ts';
 import { handler as processWork } from '../../functions/process-work.ts';
 import { readAppEnvironmentFindings, writeFindingChanges } from '../../functions/stores/finding-store.ts';
@@ -11,6 +13,7 @@ import { handler as suppress } from '../../functions/suppress-finding.ts';
 import { importAdvisories } from '../../functions/use-cases/import-advisories.ts';
 import { type FindingItem, findingKeys } from '../../shared/entities/finding.ts';
 import type { Heartbeat } from '../../shared/heartbeat.ts';
+import { table } from '../../shared/resources.ts';
 import { osvRecord } from '../support/advisory-feed-server.ts';
 import { bodyOf, context, httpEvent, workEvent } from '../support/events.ts';
 import { heartbeatMessage, recently, uniqueOrg } from '../support/fixtures.ts';
@@ -437,6 +440,72 @@ describe.skipIf(!existsSync(advisories))('advisories', () => {
     });
     expect(bodyOf(past).error).toMatchObject({ field: 'expires_at' });
     expect((await suppressEvent('DELETE')).statusCode).toBe(200);
+  });
+
+  it("keeps a suppression's impact analysis on the finding and in the audit trail", async () => {
+    const org = uniqueOrg();
+    await store(org, exposedRuntime);
+    const admin = await keyFor(org, 'admin');
+    const suppressEvent = (body: object) => {
+      const event = httpEvent({
+        method: 'POST',
+        path: '/v1/apps/billing/prod/findings/CVE-2026-54892/suppression',
+        key: admin,
+        body: {
+          reason: 'Plug.Static is not mounted',
+          author: 'ana@acme.example',
+          expires_at: new Date(Date.now() + 24 * 3600 * 1000).toISOString(),
+          ...body,
+        },
+      });
+      event.pathParameters = { app: 'billing', environment: 'prod', finding: 'CVE-2026-54892' };
+      return suppress(event, context);
+    };
+    const suppression = async () =>
+      (await detail(admin)).findings.find((f: { id: string }) => f.id === 'CVE-2026-54892')?.suppression;
+
+    const unjustified = await suppressEvent({ state: 'not_affected' });
+    expect(unjustified.statusCode).toBe(400);
+    expect(bodyOf(unjustified).error).toMatchObject({ field: 'justification' });
+    expect(await suppression()).toBeUndefined();
+
+    const accepted = await suppressEvent({ state: 'not_affected', justification: 'code_not_reachable' });
+    expect(accepted.statusCode).toBe(200);
+    expect(bodyOf(accepted).suppression).toMatchObject({
+      state: 'not_affected',
+      justification: 'code_not_reachable',
+    });
+    expect(await suppression()).toMatchObject({
+      reason: 'Plug.Static is not mounted',
+      state: 'not_affected',
+      justification: 'code_not_reachable',
+      active: true,
+    });
+
+    // Without a state, as clients sent before states existed: the risk is accepted, and said so.
+    const risk = await suppressEvent({});
+    expect(bodyOf(risk).suppression).toMatchObject({ state: 'exploitable' });
+    expect(bodyOf(risk).suppression).not.toHaveProperty('justification');
+    expect(await suppression()).toMatchObject({ state: 'exploitable' });
+    expect(await suppression()).not.toHaveProperty('justification');
+
+    const { Items: audit = [] } = await documents.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
+        ExpressionAttributeValues: { ':pk': `ORG#${org}`, ':audit': 'AUDIT#' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(audit).toHaveLength(2);
+    expect(audit.find((item) => item.state === 'not_affected')).toMatchObject({
+      action: 'suppress',
+      vulnerability: 'CVE-2026-54892',
+      justification: 'code_not_reachable',
+    });
+    const acceptedRisk = audit.find((item) => item.state === 'exploitable');
+    expect(acceptedRisk).toMatchObject({ action: 'suppress', vulnerability: 'CVE-2026-54892' });
+    expect(acceptedRisk).not.toHaveProperty('justification');
   });
   it('takes advisory ids in lower case on every route', async () => {
     const org = uniqueOrg();

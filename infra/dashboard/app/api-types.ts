@@ -15,6 +15,7 @@ import type { AppEnvironmentSummary } from '../../../shared/fleet-summary.ts';
 import type { LookupMatch, LookupResult } from '../../../shared/lookup.ts';
 import type { OrganizationAdvisory } from '../../../shared/organization-advisories.ts';
 import type { SeverityCounts } from '../../../shared/scan-report.ts';
+import type { Justification, SuppressionState } from '../../../shared/suppression.ts';
 
 export type {
   AppEnvironmentDetail,
@@ -22,11 +23,13 @@ export type {
   DependencyVersions,
   FindingView,
   InstanceDetail,
+  Justification,
   LookupMatch,
   OrganizationAdvisory,
   ScanView,
   Severity,
   SeverityCounts,
+  SuppressionState,
 };
 
 /** GET/POST /v1/session. */

@@ -5,7 +5,7 @@ import type { FindingView, ScanView } from './api-types.ts';
 import { dateText, plural } from './format.ts';
 import { lookupHash } from './router.ts';
 import { SeverityBadge, SeverityCountsList } from './severity.tsx';
-import { liftSuppression } from './suppression.ts';
+import { analysisText, liftSuppression } from './suppression.ts';
 import { SuppressionForm } from './suppression-form.tsx';
 import { ScrollBox } from './table.tsx';
 import { Ago } from './time.tsx';
@@ -33,10 +33,13 @@ function Status({ finding, now }: { finding: FindingView; now: Date }) {
         </p>
       )}
       {suppression && (
-        <p class="small">
-          {suppression.active ? 'until' : 'suppression expired'} {dateText(suppression.expires_at)}, by{' '}
-          {suppression.author}: <q>{suppression.reason}</q>
-        </p>
+        <>
+          <p class="small">{analysisText(suppression)}</p>
+          <p class="small">
+            {suppression.active ? 'until' : 'suppression expired'} {dateText(suppression.expires_at)}, by{' '}
+            {suppression.author}: <q>{suppression.reason}</q>
+          </p>
+        </>
       )}
     </div>
   );

@@ -1,15 +1,20 @@
 import { useState } from 'preact/hooks';
 import { errorText } from './api.ts';
+import type { Justification, SuppressionState } from './api-types.ts';
 import { dateInputValue, expiryOf } from './format.ts';
-import { suppressFinding } from './suppression.ts';
+import { justificationLabels, stateLabels, suppressFinding } from './suppression.ts';
 
 /** The API accepts an expiry within 365 days. */
 const maxDays = 365;
 const defaultDays = 30;
 
+const states = Object.entries(stateLabels) as [SuppressionState, string][];
+const justifications = Object.entries(justificationLabels) as [Justification, string][];
+
 /**
- * Accepting a finding until a date, with the reason and who decided: both go to the organization's
- * audit trail.
+ * Accepting a finding until a date, with the reason, who decided and what they concluded (the risk is
+ * accepted, the app is not affected and why, or the finding is false): all go to the organization's
+ * audit trail, and the conclusion to the app's SBOM.
  */
 export function SuppressionForm({
   app,
@@ -28,6 +33,8 @@ export function SuppressionForm({
   const [reason, setReason] = useState('');
   const [author, setAuthor] = useState('');
   const [until, setUntil] = useState(dateInputValue(now, defaultDays));
+  const [state, setState] = useState<SuppressionState>('exploitable');
+  const [justification, setJustification] = useState<Justification | ''>('');
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const id = `suppress-${finding.replace(/[^A-Za-z0-9_-]/g, '-')}`;
@@ -38,6 +45,8 @@ export function SuppressionForm({
     if (reason.trim() === '') return setError('Give a reason: it is kept in the audit trail.');
     if (author.trim() === '') return setError('Say who decides: your name or email address.');
     if (!expires) return setError('Choose the date the suppression ends.');
+    const notAffected = state === 'not_affected';
+    if (notAffected && justification === '') return setError('Say why the app is not affected.');
     setBusy(true);
     setError(undefined);
     try {
@@ -45,8 +54,12 @@ export function SuppressionForm({
         reason: reason.trim(),
         author: author.trim(),
         expires_at: expires,
+        state,
+        ...(notAffected && justification !== '' ? { justification } : {}),
       });
-      onDone(`${finding} is suppressed in ${app} ${environment} until ${until}.`);
+      onDone(
+        `${finding} is suppressed in ${app} ${environment} until ${until}: ${stateLabels[state].toLowerCase()}.`,
+      );
     } catch (failure) {
       setError(errorText(failure));
       setBusy(false);
@@ -79,6 +92,38 @@ export function SuppressionForm({
           onInput={(event) => setAuthor(event.currentTarget.value)}
         />
       </div>
+      <div class="field">
+        <label for={`${id}-state`}>State</label>
+        <select
+          id={`${id}-state`}
+          value={state}
+          onChange={(event) => setState(event.currentTarget.value as SuppressionState)}
+        >
+          {states.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      {state === 'not_affected' && (
+        <div class="field">
+          <label for={`${id}-justification`}>Justification</label>
+          <select
+            id={`${id}-justification`}
+            required
+            value={justification}
+            onChange={(event) => setJustification(event.currentTarget.value as Justification | '')}
+          >
+            <option value="">Choose why…</option>
+            {justifications.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <div class="field">
         <label for={`${id}-until`}>Until</label>
         <input
