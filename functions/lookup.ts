@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../shared/errors.ts';
 import {
   decodeCursor,
@@ -8,20 +7,16 @@ import {
   parseLookupQuery,
 } from '../shared/lookup.ts';
 import { lookupCsvHeader, lookupCsvLines } from '../shared/lookup-csv.ts';
-import { lookupExportKey, lookupExportUrlSeconds } from '../shared/lookup-export.ts';
 import { config } from './lib/config.ts';
 import { type HttpResult, httpRoute, json, queryParameters } from './lib/http.ts';
+import { fileAnswer } from './lib/large-answer.ts';
 import { readVulnerability } from './stores/advisory-store.ts';
 import { lookup, lookupPackage, lookupVulnerability } from './stores/lookup-store.ts';
 import { authenticate } from './use-cases/authenticate.ts';
 
 const csvContentType = 'text/csv; charset=utf-8';
 
-/**
- * Every page of the answer as CSV, one line per row, whatever the answer's size: in the response when
- * it fits, else in the payload bucket, with a 303 to a presigned URL of it (which clients such as
- * fetch and curl -L follow).
- */
+/** Every page of the answer as CSV, one line per row, whatever the answer's size. */
 async function csv(
   org: string,
   name: string,
@@ -35,30 +30,13 @@ async function csv(
     page = await read({ ...query, limit: maxLookupLimit, cursor: decodeCursor(page.next_cursor) });
     body += lookupCsvLines(page.matches);
   }
-  const filename = `muster-${name}.csv`;
-  if (Buffer.byteLength(body) <= config.LOOKUP_CSV_INLINE_BYTES) {
-    return {
-      statusCode: 200,
-      headers: {
-        'content-type': csvContentType,
-        'content-disposition': `attachment; filename="${filename}"`,
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-      },
-      body,
-    };
-  }
-  // Large answers are rare: the S3 client and presigner load on the first, not on every cold start.
-  const { publishDownload } = await import('./lib/download.ts');
-  const url = await publishDownload({
-    key: lookupExportKey(org, randomUUID()),
+  return fileAnswer({
+    org,
     body,
     contentType: csvContentType,
-    filename,
-    expiresInSeconds: lookupExportUrlSeconds,
+    filename: `muster-${name}.csv`,
+    inlineBytes: config.LOOKUP_CSV_INLINE_BYTES,
   });
-  const expiresAt = new Date(Date.now() + lookupExportUrlSeconds * 1000).toISOString();
-  return json(303, { url, expires_at: expiresAt }, { location: url });
 }
 
 export const handler = httpRoute(async (event) => {

@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { AdvisorySource } from '../shared/advisory-sources.ts';
-import { lookupExportPrefix } from '../shared/lookup-export.ts';
+import { downloadPrefix } from '../shared/downloads.ts';
 import {
   claimCheckPrefix,
   type FunctionName,
@@ -105,10 +105,10 @@ export class MusterStack extends Stack {
         payloads.allow(handler, 'write', reportUploads.prefix);
         payloads.allow(handler, 'read', reportUploads.prefix);
       }
-      if (definition.exportsCsv) {
-        payloads.allow(handler, 'write', lookupExportPrefix);
-        // A presigned URL carries the signer's rights: the download needs s3:GetObject on the export.
-        payloads.allow(handler, 'read', lookupExportPrefix);
+      if (definition.publishesDownloads) {
+        payloads.allow(handler, 'write', downloadPrefix);
+        // A presigned URL carries the signer's rights: the download needs s3:GetObject on the file.
+        payloads.allow(handler, 'read', downloadPrefix);
       }
       if (definition.sendsEmail) {
         handler.sendEmailFrom(props.summaryFrom);

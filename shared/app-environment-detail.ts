@@ -122,14 +122,18 @@ export interface FindingView {
   fingerprint?: string;
 }
 
-export interface AppEnvironmentItems {
+/** What runs in an app-environment, as stored. */
+export interface RuntimeItems {
   appEnvironment: AppEnvironmentItem;
   instances: InstanceItem[];
   dependencies: DependencyItem[];
+  findings: FindingItem[];
+}
+
+export interface AppEnvironmentItems extends RuntimeItems {
   latestScans: LatestScanItem[];
   /** The full reports of the latest scans, for their findings. */
   scanReports: ScanItem[];
-  findings: FindingItem[];
 }
 
 const statusOrder = { open: 0, stale: 1, suppressed: 2, fixed: 3 } as const;

@@ -241,8 +241,8 @@ export interface FunctionDefinition {
   readsPayloads?: boolean;
   /** Presigns CI's uploads of large scan reports to the payload bucket, and reads them. */
   receivesReportUploads?: boolean;
-  /** Writes CSV answers too large for a response to the payload bucket, and presigns their download. */
-  exportsCsv?: boolean;
+  /** Writes answers too large for a response (CSV lookups, SBOMs) to the payload bucket, and presigns their download. */
+  publishesDownloads?: boolean;
   /** Told the configured advisory sources (ADVISORY_SOURCES): to sync them, or to report on them. */
   knowsAdvisorySources?: boolean;
   sendsEmail?: boolean;
@@ -268,6 +268,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 29,
     // The apps list is a Query of the index.
     table: { read: true, queriesIndex: true, writes: [keyUse, sessionUse] },
+    publishesDownloads: true,
   },
   // It answers without reading anything.
   health: { name: 'health', entry: 'functions/health.ts', memoryMb: 128, timeoutSeconds: 3 },
@@ -311,7 +312,7 @@ export const functions: Record<FunctionName, FunctionDefinition> = {
     timeoutSeconds: 29,
     // Usage rows and a vulnerability's findings are found through the index.
     table: { read: true, queriesIndex: true, writes: [keyUse, sessionUse] },
-    exportsCsv: true,
+    publishesDownloads: true,
   },
   'process-work': {
     name: 'process-work',
@@ -491,6 +492,7 @@ export const routes: RouteDefinition[] = [
   { method: 'GET', path: '/v1/lookup', function: 'lookup' },
   { method: 'GET', path: '/v1/apps', function: 'apps' },
   { method: 'GET', path: '/v1/apps/{app}/{environment}', function: 'apps' },
+  { method: 'GET', path: '/v1/apps/{app}/{environment}/sbom', function: 'apps' },
   { method: 'PATCH', path: '/v1/apps/{app}/{environment}', function: 'update-app' },
   { method: 'PATCH', path: '/v1/apps/{app}', function: 'update-app' },
   { method: 'GET', path: '/v1/advisories', function: 'advisories' },

@@ -28,6 +28,12 @@ const environmentSchema = z.object({
     .int()
     .min(1)
     .default(5 * 1024 * 1024),
+  /** An SBOM larger than this goes to the payload bucket and the answer redirects to it, as a CSV lookup. */
+  SBOM_INLINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 1024 * 1024),
   /** Sender of alerts and weekly summaries. */
   SUMMARY_FROM: z.string().default('muster@example.com'),
   /** Linked from alerts and summaries when set. */

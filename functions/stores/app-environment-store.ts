@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { AppEnvironmentItems } from '../../shared/app-environment-detail.ts';
+import type { AppEnvironmentItems, RuntimeItems } from '../../shared/app-environment-detail.ts';
 import type { ClassificationOverride } from '../../shared/classification-override.ts';
 import {
   type AppEnvironmentItem,
@@ -179,32 +179,36 @@ export async function readAppListPage(
   );
 }
 
-/** An app-environment with its instances, every instance's dependencies and the app's latest scans. */
+/**
+ * What runs in an app-environment: its record, its instances, every instance's dependencies and its
+ * findings, four Queries and a GetItem in parallel.
+ */
+export async function readRuntimeItems(org: string, app: string, environment: string): Promise<RuntimeItems> {
+  const [appEnvironment, instances, dependencies, findings] = await Promise.all([
+    readAppEnvironment(org, app, environment),
+    readInstances(org, app, environment),
+    readDependencies(org, app, environment),
+    readAppEnvironmentFindings(org, app, environment),
+  ]);
+  if (!appEnvironment) throw notFound(app, environment);
+  return { appEnvironment, instances, dependencies, findings };
+}
+
+/** What runs in an app-environment, and the app's latest scans with their reports. */
 export async function readAppEnvironmentItems(
   org: string,
   app: string,
   environment: string,
 ): Promise<AppEnvironmentItems> {
-  const [appEnvironment, instances, dependencies, latestScans, findings] = await Promise.all([
-    readAppEnvironment(org, app, environment),
-    readInstances(org, app, environment),
-    readDependencies(org, app, environment),
+  const [runtime, latestScans] = await Promise.all([
+    readRuntimeItems(org, app, environment),
     readLatestScans(org, app),
-    readAppEnvironmentFindings(org, app, environment),
   ]);
-  if (!appEnvironment) throw notFound(app, environment);
   const reports = await batchGet<ScanItem>(
     tableName,
     latestScans.map((scan) => scanKey(org, app, scan.commit_sha, scan.tool)),
   );
-  return {
-    appEnvironment,
-    instances,
-    dependencies,
-    latestScans,
-    scanReports: [...reports.values()],
-    findings,
-  };
+  return { ...runtime, latestScans, scanReports: [...reports.values()] };
 }
 
 /** Sets or, for null fields, removes an admin's classification overrides; 404 for an unknown app. */

@@ -12,13 +12,13 @@ import { checkEvaluationWindow } from '../../infra/constructs/operations-alarms.
 import type { DashboardFiles } from '../../infra/dashboard/build.ts';
 import { MusterStack } from '../../infra/muster-stack.ts';
 import { parseAdvisorySources, sourceSyncedMetric } from '../../shared/advisory-sources.ts';
+import { downloadPrefix } from '../../shared/downloads.ts';
 import { apiKeyKey } from '../../shared/entities/api-key.ts';
 import { dependencyKey } from '../../shared/entities/dependency.ts';
 import { instanceKey } from '../../shared/entities/instance.ts';
 import { organizationKey } from '../../shared/entities/organization.ts';
 import { sessionKey } from '../../shared/entities/session.ts';
 import { vulnerabilityKey } from '../../shared/entities/vulnerability.ts';
-import { lookupExportPrefix } from '../../shared/lookup-export.ts';
 import {
   capacityMetrics,
   claimCheckPrefix,
@@ -309,15 +309,18 @@ describe('MusterStack', () => {
     expect(payloadGrants('process-work', 's3:PutObject')).toEqual([]);
   });
 
-  it('lets the lookup write and read its CSV exports, and nothing else of the payload bucket', () => {
-    expect(payloadGrants('lookup', 's3:PutObject')).toEqual([`/${lookupExportPrefix}/*`]);
-    expect(payloadGrants('lookup', 's3:GetObject')).toEqual([`/${lookupExportPrefix}/*`]);
-    expect([...policiesOf('lookup')].filter((action) => action.startsWith('s3:')).sort()).toEqual([
-      's3:GetObject',
-      's3:PutObject',
-    ]);
-    expect(lookupExportPrefix).toBe('exports');
-  });
+  it.each(['lookup', 'apps'])(
+    'lets %s write and read its downloads, and nothing else of the payload bucket',
+    (name) => {
+      expect(payloadGrants(name, 's3:PutObject')).toEqual([`/${downloadPrefix}/*`]);
+      expect(payloadGrants(name, 's3:GetObject')).toEqual([`/${downloadPrefix}/*`]);
+      expect([...policiesOf(name)].filter((action) => action.startsWith('s3:')).sort()).toEqual([
+        's3:GetObject',
+        's3:PutObject',
+      ]);
+      expect(downloadPrefix).toBe('exports');
+    },
+  );
 
   it('presigns CI’s report uploads under their prefix only, which expires within a day', () => {
     expect(payloadGrants('ingest-scan', 's3:GetObject')).toEqual([`/${reportUploads.prefix}/*`]);

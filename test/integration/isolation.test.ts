@@ -573,6 +573,29 @@ const cases: Record<string, RouteCase> = {
     },
   },
 
+  'GET /v1/apps/{app}/{environment}/sbom': {
+    need: 'read',
+    aimed: (app) => ({ method: 'GET', path: `${appPath(app, 'prod')}/sbom` }),
+    names: () => ['payroll', 'nowhere'],
+    admitted: async (caller) => {
+      const sbom = (app: string, environment = 'prod'): Call => ({
+        method: 'GET',
+        path: `${appPath(app, environment)}/sbom`,
+      });
+      expect((await sameAsNowhere(caller, (app) => sbom(app), 'payroll', 'nowhere')).status).toBe(404);
+      expect(
+        (await sameAsNowhere(caller, (environment) => sbom('billing', environment), 'staging', 'nowhere'))
+          .status,
+      ).toBe(404);
+      const both = jsonOf(await fromA(caller, sbom('billing')));
+      const hex = both.components.filter((part: { purl: string }) => part.purl.startsWith('pkg:hex/'));
+      expect([...new Set(hex.map((part: { name: string }) => part.name))].sort()).toEqual(
+        [common, pkgA].sort(),
+      );
+      expect(both.vulnerabilities.map((entry: { id: string }) => entry.id)).toEqual([advA]);
+    },
+  },
+
   'PATCH /v1/apps/{app}/{environment}': {
     need: 'admin',
     aimed: (app) => ({ method: 'PATCH', path: appPath(app, 'prod'), body: { internet_facing: false } }),

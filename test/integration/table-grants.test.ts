@@ -349,6 +349,10 @@ describe('the table writes of each function', () => {
       session: await idleSession('read'),
       path: { app, environment },
     });
+    await request('GET /v1/apps/{app}/{environment}/sbom', {
+      key: await freshKey('read'),
+      path: { app, environment },
+    });
     await request('GET /v1/advisories', { key: await freshKey('read') });
     await request('GET /v1/advisories/sources', { session: await idleSession('read') });
     await request('GET /v1/advisories/{id}', { key: await freshKey('read'), path: { id: advisory } });
