@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,10 +8,12 @@ import { isProduction } from '../../shared/environments.ts';
 import type { LookupMatch, LookupResult, LookupTotals } from '../../shared/lookup.ts';
 import type { SummaryNotification } from '../../shared/notifications.ts';
 import { deadLetterQueueName, payloadBucket, type QueueName, queues } from '../../shared/resources.ts';
+import type { Sbom } from '../../shared/sbom.ts';
 import { type ScanTool, type Severity, scanTools } from '../../shared/scan-report.ts';
 import { useLocalAws } from '../local/aws-environment.ts';
 import type { Endpoints } from '../local/local-stack.ts';
 import { type CiContext, ciContext } from './ci-environment.ts';
+import { uploadBom } from './dependency-track.ts';
 import { findingsAtOrAbove, gitContext, uploadScan } from './scan-upload.ts';
 
 /**
@@ -43,6 +45,13 @@ const usage = `Usage: npm run muster -- <command>
                                                        Elixir requirement ('< 1.14.2', '~> 2.0', or a version):
                                                        totals first, then every app-environment, most exposed first
   lookup --advisory ID [--csv]                         an advisory's blast radius, by any of its ids
+  sbom APP ENVIRONMENT [--out FILE]                    what APP's live instances in ENVIRONMENT run, and its
+                                                       open findings, as a CycloneDX 1.6 SBOM: to stdout, or
+                                                       to FILE with a line saying what it holds
+  sbom APP ENVIRONMENT --dependency-track URL          upload it to the Dependency-Track server at URL instead
+                                                       of printing it (--out writes it too), as project APP,
+                                                       version ENVIRONMENT (or --project NAME, --project-version
+                                                       VERSION), created when missing; prints the upload's token
   scan upload --app APP --tool TOOL FILE               upload a sobelow (JSON or SARIF), mix_audit (JSON) or
                                                        hex_audit (text) report; repository, commit, ref, pull
                                                        request and base come from GitHub Actions or GitLab CI
@@ -59,9 +68,10 @@ const usage = `Usage: npm run muster -- <command>
                                                        the same key; items whose TTL passed are left out
 
 Environment: MUSTER_DATA_DIR (default .muster) finds the local stack; MUSTER_TABLE_NAME targets a
-deployed table instead. lookup and scan upload use MUSTER_ENDPOINT and MUSTER_API_KEY (a read key for
-lookup, a ci key for scan upload), else ~/.config/muster/config.json ({"endpoint": ..., "api_key": ...}),
-else the local stack's demo key.
+deployed table instead. lookup, sbom and scan upload use MUSTER_ENDPOINT and MUSTER_API_KEY (a read key
+for lookup and sbom, a ci key for scan upload), else ~/.config/muster/config.json ({"endpoint": ...,
+"api_key": ...}), else the local stack's demo key. sbom --dependency-track sends DEPENDENCY_TRACK_API_KEY,
+a Dependency-Track API key with the BOM_UPLOAD permission (and PROJECT_CREATION_UPLOAD to create projects).
 advisories import and sync against a deployed stack need WORK_QUEUE_URL too (the stack's WorkQueueUrl
 output), and so do summary send and dlq (which finds each dead-letter queue through its queue's redrive
 policy); sync reads the sources in MUSTER_ADVISORY_SOURCES (default: OSV's Hex directory and the EEF
@@ -444,15 +454,24 @@ function apiTarget(command: string, scope: 'read' | 'ci'): { endpoint: string; k
   return { endpoint, key };
 }
 
-async function fetchLookup(endpoint: string, key: string, parameters: Record<string, string>) {
-  const url = new URL('/v1/lookup', endpoint);
-  url.search = new URLSearchParams(parameters).toString();
+/**
+ * A GET of the API, or its error as `<status>: <message>`. A 303 to a download (a large CSV or SBOM) is
+ * followed without the key: fetch drops it on the way to another origin.
+ */
+async function apiGet(url: URL, key: string): Promise<Response> {
   const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { error?: { message: string } };
-    throw new Error(`${response.status}: ${body.error?.message ?? 'request failed'}`);
+    const fallback = response.redirected ? 'the download failed' : 'request failed';
+    throw new Error(`${response.status}: ${body.error?.message ?? fallback}`);
   }
   return response;
+}
+
+function fetchLookup(endpoint: string, key: string, parameters: Record<string, string>) {
+  const url = new URL('/v1/lookup', endpoint);
+  url.search = new URLSearchParams(parameters).toString();
+  return apiGet(url, key);
 }
 
 const exposureOf = (match: LookupMatch): string =>
@@ -522,6 +541,60 @@ async function lookup(
     first = false;
     cursor = answer.next_cursor;
   } while (cursor !== null);
+}
+
+interface SbomOptions {
+  out?: string;
+  'dependency-track'?: string;
+  project?: string;
+  'project-version'?: string;
+}
+
+/** A Dependency-Track project name or version as given, or a usage error: Dependency-Track refuses blank ones. */
+function projectField(value: string, option: string): string {
+  if (value.trim() === '') throw new UsageError(`--${option} must not be blank`);
+  return value;
+}
+
+/**
+ * An app-environment's SBOM, byte for byte as the API answers it (a large one through the download its
+ * 303 names), written to a file or stdout, or uploaded to Dependency-Track, or both.
+ */
+async function sbom(app: string | undefined, environment: string | undefined, options: SbomOptions) {
+  if (!app || !environment) throw new UsageError('sbom needs APP and ENVIRONMENT');
+  const server = options['dependency-track'];
+  if (server === undefined && (options.project !== undefined || options['project-version'] !== undefined))
+    throw new UsageError('--project and --project-version go with --dependency-track');
+  if (server !== undefined && !(URL.canParse(server) && /^https?:$/.test(new URL(server).protocol)))
+    throw new UsageError('--dependency-track must be the http(s) URL of a Dependency-Track server');
+  const dependencyTrackKey = process.env.DEPENDENCY_TRACK_API_KEY;
+  if (server !== undefined && !dependencyTrackKey)
+    throw new UsageError('--dependency-track needs DEPENDENCY_TRACK_API_KEY, a Dependency-Track API key');
+  const project = {
+    name: projectField(options.project ?? app, 'project'),
+    version: projectField(options['project-version'] ?? environment, 'project-version'),
+  };
+  const { endpoint, key } = apiTarget('sbom', 'read');
+  const url = new URL(
+    `/v1/apps/${encodeURIComponent(app)}/${encodeURIComponent(environment)}/sbom`,
+    endpoint,
+  );
+  const document = Buffer.from(await (await apiGet(url, key)).arrayBuffer());
+  if (options.out !== undefined) {
+    const { components, vulnerabilities } = JSON.parse(document.toString('utf8')) as Sbom;
+    writeFileSync(options.out, document);
+    console.log(
+      `Wrote ${app}/${environment}: ${counted(components.length, 'component')}, ${counted(vulnerabilities.length, 'vulnerability', 'vulnerabilities')} to ${options.out}`,
+    );
+  } else if (server === undefined) {
+    process.stdout.write(document);
+  }
+  if (server !== undefined) {
+    const token = await uploadBom({ server, apiKey: dependencyTrackKey!, document, project });
+    console.log(
+      `Dependency-Track accepted ${app}/${environment} as project ${project.name} version ${project.version} (token ${token})`,
+    );
+  }
 }
 
 const severityLevels = ['critical', 'high', 'medium', 'low'] as const;
@@ -618,6 +691,10 @@ async function main(argv: string[]) {
       'fail-on': { type: 'string' },
       json: { type: 'boolean' },
       from: { type: 'string' },
+      out: { type: 'string' },
+      'dependency-track': { type: 'string' },
+      project: { type: 'string' },
+      'project-version': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -640,6 +717,7 @@ async function main(argv: string[]) {
   else if (command === 'table') await table(action, values.from);
   else if (command === 'lookup')
     await lookup(action, extra, { csv: values.csv ?? false, advisory: values.advisory });
+  else if (command === 'sbom') await sbom(action, extra, values);
   else throw new UsageError(`unknown command: ${command}`);
 }
 
