@@ -455,6 +455,18 @@ describe('the dashboard', () => {
     expect(await textOf(page.locator('table.scan-findings'))).toMatch(/Latest sobelow scan: \d+ findings/);
     expect(await page.getByRole('button', { name: /Suppress/ }).count()).toBe(0);
     expect(await textOf(findings.locator('thead'))).not.toContain('Action');
+
+    // What it runs, as CycloneDX, with the session's cookie: plug's drift is there too.
+    const sbomLink = page.getByRole('link', { name: 'Download SBOM (CycloneDX)' });
+    expect(await sbomLink.getAttribute('href')).toBe('/v1/apps/checkout/prod/sbom');
+    const [download] = await Promise.all([page.waitForEvent('download'), sbomLink.click()]);
+    expect(download.suggestedFilename()).toBe('checkout-prod.cdx.json');
+    const sbom = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    expect(sbom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6' });
+    expect(sbom.components.map((part: { purl: string }) => part.purl)).toEqual(
+      expect.arrayContaining(['pkg:hex/plug@1.16.1', 'pkg:hex/plug@1.14.0']),
+    );
+    expect(sbom.vulnerabilities.map((entry: { id: string }) => entry.id)).toContain('CVE-2026-54892');
     await expectAccessible(page, 'app-environment');
     await shot(page, 'app-environment');
   });

@@ -240,6 +240,12 @@ export function AppEnvironmentPage({
       {detail && (
         <>
           <Classification detail={detail} now={now} />
+          <p>
+            {/* Same origin, so the session cookie goes with it; a large SBOM redirects to its download. */}
+            <a class="button secondary" href={`${path}/sbom`} download={`${app}-${environment}.cdx.json`}>
+              Download SBOM (CycloneDX)
+            </a>
+          </p>
           <section aria-labelledby="instances-heading">
             <h2 id="instances-heading">Instances</h2>
             <Instances instances={detail.instances} now={now} />
