@@ -317,6 +317,15 @@ interface ScaleFigures {
     first_page_p50_ms: number;
   };
   apps_first_page: { rru: number; p50_ms: number };
+  /** The SBOM of the app-environment that loads the most; null where the fleet has no inventory written. */
+  sbom: {
+    app_environment: string;
+    components: number;
+    vulnerabilities: number;
+    kb: number;
+    rru: number;
+    p50_ms: number;
+  } | null;
   rematch: { app_environments: number; evaluations: number; rru: number; wru: number; seconds: number };
 }
 
@@ -345,6 +354,30 @@ async function measureRequest(runs: number, request: () => Promise<unknown>) {
 }
 
 const bodyOf = (result: unknown) => JSON.parse((result as APIGatewayProxyStructuredResultV2).body!);
+
+/** The SBOM of the fleet's app-environment whose instances load the most: what it holds and costs. */
+async function measureSbom(heartbeats: Heartbeat[], readKey: string, runs: number) {
+  const largest = heartbeats.reduce((best, h) => (h.deps.length > best.deps.length ? h : best));
+  const { app, environment } = largest;
+  const request = () =>
+    appsHandler(
+      {
+        ...httpEvent(readKey, `/v1/apps/${app}/${environment}/sbom`),
+        routeKey: 'GET /v1/apps/{app}/{environment}/sbom',
+        pathParameters: { app, environment },
+      } as never,
+      context,
+    );
+  const answer = (await request()) as APIGatewayProxyStructuredResultV2;
+  const document = bodyOf(answer);
+  return {
+    app_environment: `${app}/${environment}`,
+    components: document.components.length,
+    vulnerabilities: document.vulnerabilities.length,
+    kb: round(Buffer.byteLength(answer.body!) / 1024),
+    ...(await measureRequest(runs, request)),
+  };
+}
 
 const otpAndElixir = new Set(Object.values(otpReleases).flatMap((release) => Object.keys(release.apps)));
 for (const name of ['elixir', 'logger', 'eex', 'otp']) otpAndElixir.add(name);
@@ -441,6 +474,7 @@ for (const size of fleetSizes) {
   const appsFirstPage = await measureRequest(runs, () =>
     appsHandler(httpEvent(readKey, '/v1/apps') as never, context),
   );
+  const sbom = size > partialAbove ? null : await measureSbom(heartbeats, readKey, runs);
   capacityMeter.reset();
   const { result: rematched, ms: rematchMs } = await timed(() => rematchVulnerability(rematchId));
   const rematchUnits = capacityMeter.snapshot();
@@ -459,6 +493,7 @@ for (const size of fleetSizes) {
       first_page_p50_ms: firstPage.p50_ms,
     },
     apps_first_page: appsFirstPage,
+    sbom,
     rematch: {
       app_environments: rematched.appEnvironments,
       evaluations: rematched.evaluations,
@@ -815,8 +850,8 @@ The overview of the ${dashboardFleet.toLocaleString('en')}-app-environment fleet
 
 One organization per fleet, two instances per app-environment. Lookups ask for \`requirement=>= 0.0.0\` (every version); the common package is the Hex package the most app-environments run, the rare one a package a handful run. Read units are DynamoDB's own figures (here dynalite's); times are handler times here, authentication cached, p50 of ${quick ? 15 : 30} runs (10 at 100,000, and 3 to 5 for a whole answer).
 
-| app-environments | rare lookup: app-environments, RRU, p50 ms | common lookup, first page of 500: RRU, p50 ms | common lookup, whole answer: app-environments, RRU (its rows' size in RRU), p50 ms | apps list, first page of 100: RRU, p50 ms | re-match, nothing changed: app-environments concerned, evaluations, RRU (per app-environment), WRU, s |
-|---|---|---|---|---|---|
+| app-environments | rare lookup: app-environments, RRU, p50 ms | common lookup, first page of 500: RRU, p50 ms | common lookup, whole answer: app-environments, RRU (its rows' size in RRU), p50 ms | apps list, first page of 100: RRU, p50 ms | SBOM of the app-environment that loads the most: components, vulnerabilities, KB, RRU, p50 ms | re-match, nothing changed: app-environments concerned, evaluations, RRU (per app-environment), WRU, s |
+|---|---|---|---|---|---|---|
 ${scale
   .map((f) =>
     row([
@@ -825,6 +860,9 @@ ${scale
       `${f.lookup_common.first_page_rru}, ${f.lookup_common.first_page_p50_ms}`,
       `\`${f.lookup_common.package}\`: ${f.lookup_common.app_environments}, ${f.lookup_common.rru} (${f.lookup_common.size_rru}), ${f.lookup_common.p50_ms}`,
       `${f.apps_first_page.rru}, ${f.apps_first_page.p50_ms}`,
+      f.sbom
+        ? `\`${f.sbom.app_environment}\`: ${f.sbom.components}, ${f.sbom.vulnerabilities}, ${f.sbom.kb}, ${f.sbom.rru}, ${f.sbom.p50_ms}`
+        : '— (no inventory written)',
       `${f.rematch.app_environments}, ${f.rematch.evaluations}, ${f.rematch.rru} (${round(f.rematch.rru / Math.max(1, f.rematch.app_environments), 2)}), ${f.rematch.wru}, ${f.rematch.seconds}`,
     ]),
   )
@@ -832,7 +870,7 @@ ${scale
 
 What each fleet holds: ${scale.map((f) => `${f.app_environments.toLocaleString('en')}: ${f.written}`).join('; ')}.
 
-A lookup reads the counts of the package's versions in range and its drift copies (which give the totals and which exposure ranks hold rows), then one Query per occupied rank from the cursor on, so a page costs its own rows. The apps list reads one range of \`gsi1\` in list order. A re-match reads the usage rows of the advisory's packages in its ranges and the advisory's findings, and evaluates nothing where nothing changed; its time here grows with the app-environments it concerns (the re-match reads every organization, so each fleet's figure includes the fleets before it).
+An SBOM reads one app-environment's record, heads, dependency items and findings, and the advisories of its findings that are not fixed: what it costs depends on that app-environment alone, never on the fleet around it. A lookup reads the counts of the package's versions in range and its drift copies (which give the totals and which exposure ranks hold rows), then one Query per occupied rank from the cursor on, so a page costs its own rows. The apps list reads one range of \`gsi1\` in list order. A re-match reads the usage rows of the advisory's packages in its ranges and the advisory's findings, and evaluates nothing where nothing changed; its time here grows with the app-environments it concerns (the re-match reads every organization, so each fleet's figure includes the fleets before it).
 
 **A re-match of 100,000 app-environments in AWS** (the model in \`test/bench/rematch-model.ts\`): reading ${rematch100k.assumptions.bytesPerAppEnvironment} bytes per app-environment (measured above) in 1 MB pages at ${rematch100k.assumptions.msPerMegabytePage} ms a page takes ${round(rematch100k.readSeconds)} s; asking for every evaluation, ten to a SendMessageBatch, ${rematch100k.assumptions.sendConcurrency} in flight at ${rematch100k.assumptions.msPerSendBatch} ms, ${round(rematch100k.fanOutSeconds)} s; and if every one of them changes, the evaluations at ${rematch100k.assumptions.msPerEvaluation} ms each (this machine's, against dynalite) in batches of ${rematch100k.assumptions.batchSize}, ${rematch100k.assumptions.inBatchConcurrency} at a time within a batch, with Lambda's SQS poller starting at five concurrent batches and adding up to 300 a minute (AWS Lambda's documented scaling for standard queues, at most 1,000), ${round(rematch100k.evaluateSeconds)} s: ${((rematch100k.readSeconds + rematch100k.fanOutSeconds + rematch100k.evaluateSeconds) / 60).toFixed(1)} minutes in all, against the 15-minute target.
 
