@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseAdvisory } from '../../shared/advisories/parse.ts';
 import type { Vulnerability } from '../../shared/advisories/vulnerability.ts';
+import { type PackageAdvisory, packageAdvisory } from '../../shared/findings.ts';
 
 /** The real advisories in ../shared/advisories, which tests read when they are present. */
 export const sharedAdvisories = new URL('../../../shared/advisories/', import.meta.url);
@@ -25,3 +26,17 @@ export function advisoryFiles(): string[] {
 /** One advisory file, by its path under advisories/, as the importer parses it. */
 export const readAdvisory = (path: string): Vulnerability =>
   parseAdvisory(path, readFileSync(new URL(path, sharedAdvisories), 'utf8'));
+
+/** The package advisory index, as the table holds it: each vulnerability under each package it affects. */
+export function packageIndex(vulnerabilities: Vulnerability[]): Map<string, PackageAdvisory[]> {
+  const index = new Map<string, PackageAdvisory[]>();
+  for (const vulnerability of vulnerabilities) {
+    for (const affected of vulnerability.affected) {
+      index.set(affected.package, [
+        ...(index.get(affected.package) ?? []),
+        packageAdvisory(vulnerability, affected),
+      ]);
+    }
+  }
+  return index;
+}

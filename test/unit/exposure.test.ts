@@ -3,8 +3,13 @@ import { mergeVulnerabilities } from '../../shared/advisories/merge.ts';
 import type { Vulnerability } from '../../shared/advisories/vulnerability.ts';
 import { ecosystemOf } from '../../shared/ecosystem.ts';
 import type { DependencyItem } from '../../shared/entities/dependency.ts';
-import { adviceOf, computeFindings, type PackageAdvisory, packageAdvisory } from '../../shared/findings.ts';
-import { advisoryFiles, haveSharedAdvisories, readAdvisory } from '../support/shared-advisories.ts';
+import { adviceOf, computeFindings } from '../../shared/findings.ts';
+import {
+  advisoryFiles,
+  haveSharedAdvisories,
+  packageIndex,
+  readAdvisory,
+} from '../support/shared-advisories.ts';
 
 /**
  * What a running instance is exposed to, on the real advisories in ../shared/advisories: Erlang/OTP
@@ -12,20 +17,6 @@ import { advisoryFiles, haveSharedAdvisories, readAdvisory } from '../support/sh
  */
 
 const readAll = (): Vulnerability[] => mergeVulnerabilities(advisoryFiles().map(readAdvisory));
-
-/** The package advisory index, as the table holds it: each vulnerability under each package it affects. */
-function packageIndex(vulnerabilities: Vulnerability[]): Map<string, PackageAdvisory[]> {
-  const index = new Map<string, PackageAdvisory[]>();
-  for (const vulnerability of vulnerabilities) {
-    for (const affected of vulnerability.affected) {
-      index.set(affected.package, [
-        ...(index.get(affected.package) ?? []),
-        packageAdvisory(vulnerability, affected),
-      ]);
-    }
-  }
-  return index;
-}
 
 /** The dependency items of one instance that loads these applications, none of them started but kernel. */
 function instance(name: string, applications: Record<string, string>): DependencyItem[] {

@@ -8,12 +8,17 @@ import { appEnvironmentKey } from '../../shared/entities/app-environment.ts';
 import { type DependencyItem, dependencyKey } from '../../shared/entities/dependency.ts';
 import { type FindingItem, findingKeys, type Suppression } from '../../shared/entities/finding.ts';
 import { type InstanceItem, instanceKey } from '../../shared/entities/instance.ts';
-import { computeFindings, type PackageAdvisory, packageAdvisory } from '../../shared/findings.ts';
+import { computeFindings } from '../../shared/findings.ts';
 import type { Lifecycle } from '../../shared/instance-status.ts';
 import { packageUrl, platformCpe } from '../../shared/package-url.ts';
 import { runtimeSbom, type Sbom, type SbomComponent, sourceOf } from '../../shared/sbom.ts';
 import { cyclonedxErrors } from '../support/cyclonedx.ts';
-import { advisoryFiles, haveSharedAdvisories, readAdvisory } from '../support/shared-advisories.ts';
+import {
+  advisoryFiles,
+  haveSharedAdvisories,
+  packageIndex,
+  readAdvisory,
+} from '../support/shared-advisories.ts';
 
 /**
  * The runtime SBOM of an app-environment, built from the same view as its detail and the real
@@ -82,19 +87,6 @@ function dependencies(instance: string, applications: Record<string, string>): D
   }));
 }
 
-function packageIndex(vulnerabilities: Vulnerability[]): Map<string, PackageAdvisory[]> {
-  const index = new Map<string, PackageAdvisory[]>();
-  for (const vulnerability of vulnerabilities) {
-    for (const affected of vulnerability.affected) {
-      index.set(affected.package, [
-        ...(index.get(affected.package) ?? []),
-        packageAdvisory(vulnerability, affected),
-      ]);
-    }
-  }
-  return index;
-}
-
 const suppression: Suppression = {
   reason: 'We never call the vulnerable function',
   author: 'ana@acme.example',
@@ -139,7 +131,15 @@ describe.skipIf(!haveSharedAdvisories)('runtime SBOM (CycloneDX 1.6)', () => {
     }));
   }
 
-  function build(findingItems = findings()): Sbom {
+  /** The SBOM of billing/production holding these items, with these advisories imported. */
+  function build(
+    findingItems = findings(),
+    {
+      heads = instances,
+      inventory = dependencyItems,
+      advisories = byId,
+    }: { heads?: InstanceItem[]; inventory?: DependencyItem[]; advisories?: Map<string, Vulnerability> } = {},
+  ): Sbom {
     const detail = appEnvironmentDetail(
       {
         appEnvironment: {
@@ -150,8 +150,8 @@ describe.skipIf(!haveSharedAdvisories)('runtime SBOM (CycloneDX 1.6)', () => {
           reported_sent_at: minutesAgo(5),
           reported: { internet_facing: true, handles_pii: true, urls: ['https://billing.example'] },
         },
-        instances,
-        dependencies: dependencyItems,
+        instances: heads,
+        dependencies: inventory,
         findings: findingItems,
         latestScans: [],
         scanReports: [],
@@ -161,7 +161,7 @@ describe.skipIf(!haveSharedAdvisories)('runtime SBOM (CycloneDX 1.6)', () => {
     );
     return runtimeSbom({
       detail,
-      vulnerabilities: byId,
+      vulnerabilities: advisories,
       serialNumber: 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79',
       now,
     });
@@ -202,26 +202,10 @@ describe.skipIf(!haveSharedAdvisories)('runtime SBOM (CycloneDX 1.6)', () => {
   });
 
   it('gives the root component the release version when every live instance runs the same one', () => {
-    const sameRelease = appEnvironmentDetail(
-      {
-        appEnvironment: {
-          ...appEnvironmentKey(org, app, environment),
-          app,
-          environment,
-          first_seen: minutesAgo(100),
-          reported_sent_at: minutesAgo(5),
-          reported: { internet_facing: false, handles_pii: false, urls: [] },
-        },
-        instances: instances.slice(0, 2),
-        dependencies: dependencyItems.filter((item) => ['web-1', 'web-2'].includes(item.instance)),
-        findings: [],
-        latestScans: [],
-        scanReports: [],
-      },
-      now,
-      lifecycle,
-    );
-    const sbom = runtimeSbom({ detail: sameRelease, vulnerabilities: byId, serialNumber: 'urn:uuid:x', now });
+    const sbom = build([], {
+      heads: instances.slice(0, 2),
+      inventory: dependencyItems.filter((item) => ['web-1', 'web-2'].includes(item.instance)),
+    });
     expect(sbom.metadata.component.version).toBe('2.4.0');
   });
 
@@ -331,30 +315,7 @@ describe.skipIf(!haveSharedAdvisories)('runtime SBOM (CycloneDX 1.6)', () => {
   });
 
   it('falls back to the listed instances for a finding whose advisory is no longer imported', () => {
-    const detailOnly = runtimeSbom({
-      detail: appEnvironmentDetail(
-        {
-          appEnvironment: {
-            ...appEnvironmentKey(org, app, environment),
-            app,
-            environment,
-            first_seen: minutesAgo(100),
-            reported_sent_at: minutesAgo(5),
-            reported: { internet_facing: false, handles_pii: false, urls: [] },
-          },
-          instances,
-          dependencies: dependencyItems,
-          findings: findings(),
-          latestScans: [],
-          scanReports: [],
-        },
-        now,
-        lifecycle,
-      ),
-      vulnerabilities: new Map(),
-      serialNumber: 'urn:uuid:x',
-      now,
-    });
+    const detailOnly = build(findings(), { advisories: new Map() });
     const ssl = detailOnly.vulnerabilities.find((entry) => entry.id === 'CVE-2026-55953')!;
     expect(ssl.affects.map((affect) => affect.ref)).toEqual(['pkg:otp/ssl@11.1.4.6']);
     expect(ssl.ratings).toEqual([{ severity: 'critical' }]);

@@ -7,6 +7,7 @@ import {
   suppressionAnalysis,
   suppressionStates,
 } from '../../shared/suppression.ts';
+import { cyclonedxDefinitions } from '../support/cyclonedx.ts';
 
 /** A suppression's impact analysis: accepted risk, not affected and why, or a false positive. */
 
@@ -99,18 +100,11 @@ describe('suppressionAnalysis', () => {
     ).toEqual({ state: 'not_affected', justification: 'protected_at_perimeter' });
   });
 
-  it('names states and justifications as CycloneDX 1.6 does', () => {
-    expect(suppressionStates).toEqual(['exploitable', 'not_affected', 'false_positive']);
-    expect(justifications).toEqual([
-      'code_not_present',
-      'code_not_reachable',
-      'requires_configuration',
-      'requires_dependency',
-      'requires_environment',
-      'protected_by_compiler',
-      'protected_at_runtime',
-      'protected_at_perimeter',
-      'protected_by_mitigating_control',
-    ]);
+  it('names states and justifications as the official CycloneDX 1.6 schema does', () => {
+    // Resolved and in-triage describe no suppression: a resolved finding is fixed, one in triage not decided.
+    expect(cyclonedxDefinitions.impactAnalysisState?.enum).toEqual(
+      expect.arrayContaining([...suppressionStates]),
+    );
+    expect(justifications).toEqual(cyclonedxDefinitions.impactAnalysisJustification?.enum);
   });
 });
