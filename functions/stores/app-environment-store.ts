@@ -181,7 +181,7 @@ export async function readAppListPage(
 
 /**
  * What runs in an app-environment: its record, its instances, every instance's dependencies and its
- * findings, four Queries and a GetItem in parallel.
+ * findings: a GetItem and three Queries, in parallel.
  */
 export async function readRuntimeItems(org: string, app: string, environment: string): Promise<RuntimeItems> {
   const [appEnvironment, instances, dependencies, findings] = await Promise.all([
