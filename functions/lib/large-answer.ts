@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { downloadKey, downloadUrlSeconds } from '../../shared/downloads.ts';
+import { publishDownload } from './download.ts';
 import { type HttpResult, json } from './http.ts';
 
 export interface FileAnswer {
@@ -31,8 +32,6 @@ export async function fileAnswer(answer: FileAnswer): Promise<HttpResult> {
       body: answer.body,
     };
   }
-  // Large answers are rare: the S3 client and presigner load on the first, not on every cold start.
-  const { publishDownload } = await import('./download.ts');
   const extension = answer.filename.slice(answer.filename.lastIndexOf('.') + 1);
   const url = await publishDownload({
     key: downloadKey(answer.org, randomUUID(), extension),
