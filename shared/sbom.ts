@@ -179,6 +179,12 @@ function rootComponent(detail: AppEnvironmentDetail, live: AppEnvironmentDetail[
   };
 }
 
+/** What a live instance loads, as the exposure rules read it. */
+interface RunningInstance {
+  loaded: Map<string, LoadedApplication>;
+  describesApplications: boolean;
+}
+
 /** The OTP release and ERTS are what the applications run on. */
 const platforms = new Set([otpRelease, 'erts']);
 
@@ -215,7 +221,7 @@ function components(detail: AppEnvironmentDetail, liveCount: number): SbomCompon
 function affectedComponents(
   finding: FindingView,
   vulnerability: Vulnerability | undefined,
-  loadedBy: Map<string, Map<string, LoadedApplication>>,
+  liveInstances: Map<string, RunningInstance>,
   refOf: (name: string, version: string) => string | undefined,
 ): SbomVulnerability['affects'] {
   const versions = new Map<string, Set<string>>();
@@ -224,14 +230,13 @@ function affectedComponents(
     versions.set(name, (versions.get(name) ?? new Set()).add(version));
   };
   for (const row of finding.instances) {
-    if (loadedBy.has(row.instance)) add(row.package, row.version);
+    if (liveInstances.has(row.instance)) add(row.package, row.version);
   }
   if (vulnerability) {
     const entries = new Map(vulnerability.affected.map((entry) => [entry.package, entry]));
     const packages = vulnerability.affected.map((entry) => entry.package);
-    for (const loaded of loadedBy.values()) {
-      const describesApplications = reportsApplications(loaded);
-      for (const exposure of instanceExposure(entries, packages, { loaded, describesApplications })) {
+    for (const instance of liveInstances.values()) {
+      for (const exposure of instanceExposure(entries, packages, instance)) {
         add(exposure.package, exposure.version);
       }
     }
@@ -316,6 +321,12 @@ export function runtimeSbom({ detail, vulnerabilities, serialNumber, now }: Sbom
       }
     }
   }
+  const liveInstances = new Map<string, RunningInstance>(
+    [...loadedBy].map(([instance, loaded]) => [
+      instance,
+      { loaded, describesApplications: reportsApplications(loaded) },
+    ]),
+  );
   const findings = detail.findings.filter(
     (finding) => finding.source === 'runtime' && finding.status !== 'fixed',
   );
@@ -338,7 +349,7 @@ export function runtimeSbom({ detail, vulnerabilities, serialNumber, now }: Sbom
       return vulnerabilityOf(
         finding,
         vulnerability,
-        affectedComponents(finding, vulnerability, loadedBy, refOf),
+        affectedComponents(finding, vulnerability, liveInstances, refOf),
       );
     }),
   };
